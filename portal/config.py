@@ -1,0 +1,147 @@
+"""Configuration read from the environment, with development, test and production variants."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+ENVIRONMENTS = ("development", "production", "test")
+PAYMENT_PROVIDERS = ("demo", "stripe")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a runnable portal."""
+
+
+def _env_list(name: str) -> list[str]:
+    """Read a comma-separated environment variable as a list without blanks."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _env_flag(name: str) -> bool:
+    """Read a boolean environment variable ('1', 'true', 'yes' are true)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment; values come from the environment only."""
+
+    ENV_NAME = "development"
+    SECRET_KEY: str | None = None
+    SECRET_KEY_FALLBACKS: list[str] = []
+    DATABASE_URL: str | None = None
+    BASE_URL: str | None = None
+    PAYMENT_PROVIDER = "demo"
+    ALLOW_DEMO_PROVIDER = False
+    REDIS_URL: str | None = None
+    TRUSTED_PROXIES = 0
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    LANGUAGES = ("da", "en")
+
+    SESSION_COOKIE_NAME = "betal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 2
+    WTF_CSRF_TIME_LIMIT = None
+    # Pages reached by a one-click link send no Referer (the token must not leak), so the
+    # CSRF check cannot insist on one; the session-bound token does the work.
+    WTF_CSRF_SSL_STRICT = False
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LINK_RATE_LIMIT = "60 per minute"
+    POSTCODE_RATE_LIMIT = "5 per 15 minutes"
+    LINK_GRACE_DAYS = 30
+    HSTS = False
+    ACCESSIBILITY_EMAIL = "tilgaengelighed@betal.dk"
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
+        self.SECRET_KEY_FALLBACKS = _env_list("PORTAL_SECRET_KEY_FALLBACKS")
+        self.DATABASE_URL = os.environ.get("PORTAL_DATABASE_URL") or self.DATABASE_URL
+        self.BASE_URL = (os.environ.get("PORTAL_BASE_URL") or self.BASE_URL or "").rstrip("/") or None
+        self.PAYMENT_PROVIDER = os.environ.get("PORTAL_PAYMENT_PROVIDER") or self.PAYMENT_PROVIDER
+        self.ALLOW_DEMO_PROVIDER = _env_flag("PORTAL_ALLOW_DEMO_PROVIDER") or self.ALLOW_DEMO_PROVIDER
+        self.REDIS_URL = os.environ.get("PORTAL_REDIS_URL") or self.REDIS_URL
+        self.TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES") or self.TRUSTED_PROXIES)
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.LINK_RATE_LIMIT = os.environ.get("PORTAL_LINK_RATE_LIMIT") or self.LINK_RATE_LIMIT
+        self.ACCESSIBILITY_EMAIL = os.environ.get("PORTAL_ACCESSIBILITY_EMAIL") or self.ACCESSIBILITY_EMAIL
+
+    def validate(self) -> None:
+        """Fail fast on settings that can never work, whatever the environment."""
+        if self.PAYMENT_PROVIDER not in PAYMENT_PROVIDERS:
+            raise ConfigError(f"PORTAL_PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
+
+
+class DevelopmentConfig(Config):
+    """Embedded defaults: SQLite under instance/, demo payments, console messages."""
+
+    SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    BASE_URL = "http://127.0.0.1:5000"
+    ALLOW_DEMO_PROVIDER = True
+
+
+class TestConfig(DevelopmentConfig):
+    """Settings for the test suite; the database URL is given by the fixtures."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    BASE_URL = "http://localhost"
+    DATABASE_URL = "sqlite://"
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    """Production: every secret and address must come from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+
+    def validate(self) -> None:
+        """Refuse to start without a secret key, database, base URL, or with demo payments."""
+        super().validate()
+        missing = [
+            name
+            for name, value in (
+                ("PORTAL_SECRET_KEY", self.SECRET_KEY),
+                ("PORTAL_DATABASE_URL", self.DATABASE_URL),
+                ("PORTAL_BASE_URL", self.BASE_URL),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"Production needs {', '.join(missing)} in the environment")
+        if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
+            raise ConfigError("PORTAL_SECRET_KEY must be at least 32 characters in production")
+        if self.PAYMENT_PROVIDER == "demo" and not self.ALLOW_DEMO_PROVIDER:
+            raise ConfigError(
+                "The demo payment provider is refused in production; set PORTAL_PAYMENT_PROVIDER=stripe "
+                "or PORTAL_ALLOW_DEMO_PROVIDER=true for a demonstration site"
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(env_name: str | None = None) -> Config:
+    """Build and validate the configuration for PORTAL_ENV (default: development)."""
+    name = env_name or os.environ.get("PORTAL_ENV") or "development"
+    if name not in CONFIGS:
+        raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
+    config = CONFIGS[name]()
+    config.validate()
+    return config

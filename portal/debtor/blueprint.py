@@ -1,0 +1,44 @@
+"""The debtor blueprint object, its access rule and its error pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request, session
+
+from portal.access import is_public
+from portal.services.errors import LinkError, NotFound
+
+bp = Blueprint("debtor", __name__)
+
+SESSION_CASE = "case"
+SESSION_LINK_VERSION = "lv"
+
+
+@bp.before_request
+def require_case_session():
+    """Access rule: every non-public debtor page needs a case in the debtor session."""
+    if is_public(current_app, request.endpoint):
+        return None
+    case_id = session.get(SESSION_CASE)
+    if not case_id:
+        return render_template("debtor/no_session.html"), 403
+    g.case_public_id = case_id
+    g.link_version = session.get(SESSION_LINK_VERSION)
+    return None
+
+
+@bp.errorhandler(LinkError)
+def link_error(error: LinkError):
+    """A link or session that cannot open its case: a kind page without any case data."""
+    session.pop(SESSION_CASE, None)
+    session.pop(SESSION_LINK_VERSION, None)
+    status = 404 if error.case is None else 410
+    creditor = error.case.creditor if error.case is not None else None
+    return render_template("debtor/link_error.html", reason=error.reason, creditor=creditor), status
+
+
+@bp.errorhandler(NotFound)
+def not_found(_error: NotFound):
+    """A session for a case that no longer exists behaves like no session."""
+    session.clear()
+    return render_template("debtor/no_session.html"), 403
+

@@ -1,0 +1,172 @@
+"""Debtor views: parse, call one service, commit, respond."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (Response, abort, current_app, g, make_response, redirect, render_template, request, session,
+                   url_for)
+from limits import parse as parse_rate
+from sqlalchemy import select
+
+from portal.access import public
+from portal.db import get_session
+from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
+from portal.debtor.forms import ContinueForm, EndSessionForm, LanguageForm, PostcodeForm
+from portal.extensions import limiter, link_rate_key
+from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, supported
+from portal.models import Case, Creditor
+from portal.services import cases, documents, links
+from portal.services.cases import CaseView
+from portal.services.errors import PostcodeMismatch
+from portal.services.fik import fi_payment_line
+
+ACCESSIBILITY_STATEMENT_REVIEWED = date(2026, 11, 22)
+
+
+def _link_rate() -> str:
+    """The configured rate limit for one-click link requests."""
+    return current_app.config["LINK_RATE_LIMIT"]
+
+
+def _signer():
+    """The case-link signer with the current key and its fallbacks."""
+    return links.make_signer(current_app.config["SECRET_KEY"], current_app.config["SECRET_KEY_FALLBACKS"])
+
+
+def _resolve(token: str) -> Case:
+    """Resolve a token to its case (LinkError is rendered by the blueprint) and speak the debtor's language."""
+    case = links.resolve_token(get_session(), _signer(), token, grace_days=current_app.config["LINK_GRACE_DAYS"])
+    g.debtor_locale = case.debtor.locale
+    return case
+
+
+def _landing(case: Case, form, status: int = 200):
+    """Render the neutral landing page: creditor brand, no debtor name, no amounts."""
+    return render_template("debtor/landing.html", creditor=case.creditor, form=form), status
+
+
+@bp.route("/l/<token>", methods=["GET", "HEAD"])
+@public
+@limiter.limit(_link_rate, key_func=link_rate_key)
+def landing(token: str):
+    """Show the neutral page with Fortsæt; a GET records fetch telemetry only, a HEAD nothing."""
+    case = _resolve(token)
+    if request.method == "GET":
+        links.record_fetch(get_session(), case, user_agent=request.user_agent.string)
+        get_session().commit()
+    form = PostcodeForm() if case.creditor.require_postcode else ContinueForm()
+    return _landing(case, form)
+
+
+@bp.post("/l/<token>")
+@public
+@limiter.limit(_link_rate, key_func=link_rate_key)
+def engage(token: str):
+    """Exchange the token for a debtor session, record link.engaged once, and go to the clean URL."""
+    case = _resolve(token)
+    form = PostcodeForm() if case.creditor.require_postcode else ContinueForm()
+    if not form.validate_on_submit():
+        return _landing(case, form, 422)
+    if case.creditor.require_postcode:
+        _count_postcode_attempt(case)
+        try:
+            links.check_postcode(case.debtor, form.postcode.data)
+        except PostcodeMismatch as error:
+            form.postcode.errors = [error.reason]
+            return _landing(case, form, 422)
+    links.engage(get_session(), case)
+    get_session().commit()
+    _start_debtor_session(case)
+    return redirect(url_for("debtor.case_page"), 303)
+
+
+def _count_postcode_attempt(case: Case) -> None:
+    """Allow only a few postcode attempts per link, whoever makes them."""
+    rate = parse_rate(current_app.config["POSTCODE_RATE_LIMIT"])
+    if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.hit(rate, "postcode", case.link_id):
+        abort(429)
+
+
+def _start_debtor_session(case: Case) -> None:
+    """Replace whatever session the browser had with one for this case."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_CASE] = case.public_id
+    session[SESSION_LINK_VERSION] = case.link_version
+    session["locale"] = case.debtor.locale
+
+
+def _load_view() -> CaseView:
+    """Load the session's case; a revoked or expired link ends the session."""
+    view = cases.load_case_view(get_session(), g.case_public_id, link_version=g.link_version)
+    links.check_not_expired(view.case, grace_days=current_app.config["LINK_GRACE_DAYS"])
+    return view
+
+
+@bp.get("/sag")
+def case_page():
+    """The case: what is owed, why, and what the debtor can do."""
+    view = _load_view()
+    fi_line = fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id)
+    return render_template("debtor/case.html", view=view, fi_line=fi_line, end_form=EndSessionForm())
+
+
+@bp.get("/sag/oversigt.pdf")
+def overview_pdf():
+    """The case overview as a PDF in the debtor's language, rendered once per case state."""
+    pdf = documents.overview_pdf(get_session(), _load_view())
+    get_session().commit()
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = 'attachment; filename="oversigt.pdf"'
+    return response
+
+
+@bp.post("/sag/afslut")
+def end_session():
+    """Forget the case in this browser (a shared phone or computer); CSRF was checked globally."""
+    session.clear()
+    return render_template("debtor/goodbye.html")
+
+
+@bp.post("/sprog")
+@public
+def switch_language():
+    """Remember the chosen language and go back to the page the debtor was on."""
+    form = LanguageForm()
+    lang = supported(form.lang.data) if form.validate_on_submit() else None
+    target = form.next.data or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("debtor.accessibility")
+    response = redirect(target, 303)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.get("/tilgaengelighed")
+@public
+def accessibility():
+    """The accessibility statement (tilgængelighedserklæring)."""
+    return render_template(
+        "debtor/accessibility.html", accessibility_email=current_app.config["ACCESSIBILITY_EMAIL"],
+        statement_date=ACCESSIBILITY_STATEMENT_REVIEWED,
+    )
+
+
+@bp.get("/brand/<creditor_id>/logo")
+@public
+def logo(creditor_id: str):
+    """A creditor's logo; public by nature and cacheable."""
+    row = get_session().execute(
+        select(Creditor.logo, Creditor.logo_content_type).where(Creditor.public_id == creditor_id)
+    ).one_or_none()
+    if row is None or row.logo is None:
+        abort(404)
+    response = Response(row.logo, mimetype=row.logo_content_type or "application/octet-stream")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

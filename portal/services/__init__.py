@@ -1,0 +1,1 @@
+"""Domain services: the rules. Each takes the session first, never commits and never reads the request."""

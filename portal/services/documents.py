@@ -1,0 +1,81 @@
+"""PDF documents rendered with WeasyPrint, never fetching anything, cached per case state."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import lru_cache
+
+from flask import current_app, render_template
+from flask_babel import get_locale
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from portal.models import Creditor, RenderedDocument
+from portal.services.cases import CaseView
+from portal.services.fik import fi_payment_line
+
+OVERVIEW = "overview"
+OVERVIEW_TEMPLATE = "pdf/overview.html"
+
+
+def deny_by_default_fetcher() -> URLFetcher:
+    """A fetcher that loads only inline data: URLs; files, HTTP and everything else are refused."""
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+
+def render_pdf(html: str) -> bytes:
+    """Render HTML to PDF bytes with no access to the network or the file system."""
+    return HTML(string=html, base_url="about:blank", url_fetcher=deny_by_default_fetcher()).write_pdf()
+
+
+@lru_cache(maxsize=8)
+def template_version(name: str) -> str:
+    """Digest of a template's source, so a changed template invalidates its cached renderings."""
+    source, _filename, _uptodate = current_app.jinja_env.loader.get_source(current_app.jinja_env, name)
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def _logo_data_uri(session: Session, creditor: Creditor) -> str | None:
+    """The creditor's logo inlined as a data: URL (the fetcher loads nothing else)."""
+    row = session.execute(
+        select(Creditor.logo, Creditor.logo_content_type).where(Creditor.id == creditor.id)
+    ).one_or_none()
+    if row is None or row.logo is None:
+        return None
+    return f"data:{row.logo_content_type};base64,{base64.b64encode(row.logo).decode()}"
+
+
+def overview_pdf(session: Session, view: CaseView) -> bytes:
+    """Return the case overview PDF in the current language, rendering only when the case changed."""
+    locale = str(get_locale())
+    key = view.state_key(locale=locale, template_version=template_version(OVERVIEW_TEMPLATE))
+    cached = session.scalars(
+        select(RenderedDocument).where(
+            RenderedDocument.case_id == view.case.id, RenderedDocument.kind == OVERVIEW, RenderedDocument.locale == locale
+        )
+    ).one_or_none()
+    if cached is not None and cached.state_key == key:
+        return cached.content
+    html = render_template(
+        OVERVIEW_TEMPLATE, view=view, logo=_logo_data_uri(session, view.creditor),
+        fi_line=fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id),
+    )
+    pdf = render_pdf(html)
+    _store(session, view, locale, key, pdf, cached)
+    return pdf
+
+
+def _store(session: Session, view: CaseView, locale: str, key: str, pdf: bytes, cached: RenderedDocument | None) -> None:
+    """Keep the newest rendering; a concurrent render of the same state is harmless."""
+    if cached is not None:
+        cached.state_key, cached.content = key, pdf
+        return
+    try:
+        with session.begin_nested():
+            session.add(RenderedDocument(case_id=view.case.id, kind=OVERVIEW, locale=locale, state_key=key, content=pdf))
+    except IntegrityError:
+        pass  # another process stored the same rendering first

@@ -1,0 +1,60 @@
+"""Domain errors raised by services; each blueprint maps them to an HTTP answer once."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    reason = _l("Something went wrong.")
+
+    def __init__(self, *args: object, case=None) -> None:
+        super().__init__(*args)
+        self.case = case
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist, or belongs to someone else."""
+
+    reason = _l("We could not find what you were looking for.")
+
+
+class LinkError(DomainError):
+    """A one-click link that cannot open a case."""
+
+
+class LinkInvalid(LinkError):
+    """The link was altered, cut short, made for another purpose or never existed."""
+
+    reason = _l("The link is not valid. It may have been cut short when it was copied.")
+
+
+class LinkRevoked(LinkError):
+    """The link was replaced by a newer one."""
+
+    reason = _l("The link has been replaced by a newer one.")
+
+
+class LinkExpired(LinkError):
+    """The case behind the link was closed long enough ago that the link no longer opens it."""
+
+    reason = _l("The link has expired because the case has been closed.")
+
+
+class PostcodeMismatch(DomainError):
+    """The postcode typed does not match the debtor's."""
+
+    reason = _l("The postcode does not match the one we have for you. Please check it and try again.")
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a rule; names the field so forms and the API can point at it."""
+
+    reason = _l("Please check what you typed.")
+
+    def __init__(self, *, field: str, message: object) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,19 @@
+"""The case timeline: one function records every event, so later side effects hook in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.models import Case, Event
+
+ACTOR_DEBTOR = "debtor"
+ACTOR_SYSTEM = "system"
+
+
+def record(session: Session, case: Case, type_: str, *, actor: str, data: dict[str, Any] | None = None) -> Event:
+    """Append an event to the case's timeline (in the caller's transaction)."""
+    event = Event(creditor_id=case.creditor_id, case_id=case.id, type=type_, actor=actor, data=data or {})
+    session.add(event)
+    return event
