@@ -8,7 +8,7 @@ from functools import lru_cache
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 FALLBACK = "#1d4f91"
 WHITE = "#ffffff"
-INK = "#111111"
+INK = "#000000"
 AA_CONTRAST = 4.5
 
 

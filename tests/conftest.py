@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.cli.db import upgrade
-from portal.config import TestConfig
+from portal.config import TestConfig as PortalTestConfig
 from portal.db import make_engine
 from portal.models import Base, Case, Creditor
 from portal.services import links
@@ -60,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The portal configured for tests, on the current database; tables are emptied afterwards."""
-    app = create_app(TestConfig(), {"DATABASE_URL": database_url})
+    app = create_app(PortalTestConfig(), {"DATABASE_URL": database_url})
     yield app
     _empty_tables(app)
     app.extensions["db_engine"].dispose()

@@ -1,0 +1,86 @@
+"""Configuration comes from the environment; production refuses unsafe or incomplete settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.config import ConfigError, load_config
+
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "PORTAL_SECRET_KEY": "k" * 40,
+    "PORTAL_DATABASE_URL": "postgresql://portal@db/portal",
+    "PORTAL_BASE_URL": "https://betal.kreditor.dk/",
+    "PORTAL_PAYMENT_PROVIDER": "stripe",
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """Start from an environment without any PORTAL_ variable."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("PORTAL_"):
+            monkeypatch.delenv(name)
+
+    def set_env(values):
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return set_env
+
+
+def test_production_starts_with_complete_settings(env):
+    env(PRODUCTION)
+    config = load_config()
+    assert config.ENV_NAME == "production"
+    assert config.BASE_URL == "https://betal.kreditor.dk"
+    assert config.SESSION_COOKIE_SECURE and config.HSTS
+
+
+@pytest.mark.parametrize("missing", ["PORTAL_SECRET_KEY", "PORTAL_DATABASE_URL", "PORTAL_BASE_URL"])
+def test_production_refuses_to_start_without(env, missing):
+    env({k: v for k, v in PRODUCTION.items() if k != missing})
+    with pytest.raises(ConfigError, match=missing):
+        load_config()
+
+
+def test_production_refuses_a_short_secret_key(env):
+    env({**PRODUCTION, "PORTAL_SECRET_KEY": "short"})
+    with pytest.raises(ConfigError, match="32 characters"):
+        load_config()
+
+
+def test_production_refuses_demo_payments_unless_allowed(env):
+    env({**PRODUCTION, "PORTAL_PAYMENT_PROVIDER": "demo"})
+    with pytest.raises(ConfigError, match="demo payment provider"):
+        load_config()
+    env({"PORTAL_ALLOW_DEMO_PROVIDER": "true"})
+    assert load_config().PAYMENT_PROVIDER == "demo"
+
+
+def test_unknown_environment_or_provider_is_refused(env):
+    env({"PORTAL_ENV": "staging"})
+    with pytest.raises(ConfigError, match="PORTAL_ENV"):
+        load_config()
+    env({"PORTAL_ENV": "development", "PORTAL_PAYMENT_PROVIDER": "paypal"})
+    with pytest.raises(ConfigError, match="PORTAL_PAYMENT_PROVIDER"):
+        load_config()
+
+
+def test_development_defaults_to_embedded_sqlite_and_demo_payments(env):
+    config = load_config()
+    assert config.DATABASE_URL.startswith("sqlite:///") and config.DATABASE_URL.endswith("instance/portal.db")
+    assert config.PAYMENT_PROVIDER == "demo"
+    assert config.RATELIMIT_STORAGE_URI == "memory://"
+
+
+def test_settings_are_read_from_the_environment(env):
+    env({"PORTAL_SECRET_KEY_FALLBACKS": "old-1, old-2,", "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
+         "PORTAL_TRUSTED_PROXIES": "1", "PORTAL_LINK_RATE_LIMIT": "10 per minute"})
+    config = load_config()
+    assert config.SECRET_KEY_FALLBACKS == ["old-1", "old-2"]
+    assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
+    assert config.TRUSTED_PROXIES == 1
+    assert config.LINK_RATE_LIMIT == "10 per minute"

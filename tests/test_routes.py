@@ -1,0 +1,30 @@
+"""Every route is either public by intent or guarded by its blueprint's access rule."""
+
+from __future__ import annotations
+
+from portal.access import is_public
+
+PUBLIC_BY_INTENT = {
+    "static", "health.healthz", "debtor.landing", "debtor.engage", "debtor.switch_language",
+    "debtor.accessibility", "debtor.logo",
+}
+
+
+def _sample_path(rule) -> str:
+    return rule.build({arg: "x" for arg in rule.arguments}, append_unknown=False)[1]
+
+
+def test_public_routes_are_exactly_the_intended_ones(app):
+    public = {rule.endpoint for rule in app.url_map.iter_rules() if is_public(app, rule.endpoint)}
+    assert public == PUBLIC_BY_INTENT
+
+
+def test_every_other_route_refuses_a_request_without_a_session(app):
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False  # reach the access rule, not the CSRF check
+    guarded = [rule for rule in app.url_map.iter_rules() if not is_public(app, rule.endpoint)]
+    assert guarded, "expected guarded routes"
+    for rule in guarded:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(_sample_path(rule), method=method)
+            assert response.status_code == 403, (rule.rule, method, response.status_code)
