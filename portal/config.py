@@ -83,7 +83,7 @@ class Config:
 class DevelopmentConfig(Config):
     """Embedded defaults: SQLite under instance/, demo payments, console messages."""
 
-    SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+    SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105 (development only)
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
     BASE_URL = "http://127.0.0.1:5000"
     ALLOW_DEMO_PROVIDER = True
@@ -94,7 +94,7 @@ class TestConfig(DevelopmentConfig):
 
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
     BASE_URL = "http://localhost"
     DATABASE_URL = "sqlite://"
     RATELIMIT_ENABLED = False

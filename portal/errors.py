@@ -14,7 +14,10 @@ MESSAGES = {
     405: (_l("That did not work"), _l("Please go back and try again.")),
     413: (_l("The upload is too large"), _l("Please choose a smaller file.")),
     429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
-    500: (_l("Something went wrong on our side"), _l("Please try again in a little while. Nothing you typed has been sent.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Please try again in a little while. Nothing you typed has been sent."),
+    ),
 }
 
 

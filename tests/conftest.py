@@ -130,8 +130,13 @@ def live_server(app: Flask) -> Iterator[str]:
 def make_creditor(db, **overrides) -> Creditor:
     """A committed creditor with realistic Danish details."""
     values = dict(
-        name="Testvarme A/S", cvr="12345678", contact_email="kunde@testvarme.example", contact_phone="+4570112233",
-        privacy_url="https://testvarme.example/privatliv", brand_color="#0b6e4f", fi_creditor_number="87654321",
+        name="Testvarme A/S",
+        cvr="12345678",
+        contact_email="kunde@testvarme.example",
+        contact_phone="+4570112233",
+        privacy_url="https://testvarme.example/privatliv",
+        brand_color="#0b6e4f",
+        fi_creditor_number="87654321",
         address="Testvej 1, 8000 Aarhus C",
     )
     values.update(overrides)
@@ -141,20 +146,44 @@ def make_creditor(db, **overrides) -> Creditor:
     return creditor
 
 
-def make_case(db, creditor: Creditor | None = None, *, external_id: str = "T-0001", locale: str = "da",
-              invoices: list[NewInvoice] | None = None, fees: list[NewFee] | None = None,
-              postcode: str = "8000") -> Case:
+def make_case(
+    db,
+    creditor: Creditor | None = None,
+    *,
+    external_id: str = "T-0001",
+    locale: str = "da",
+    invoices: list[NewInvoice] | None = None,
+    fees: list[NewFee] | None = None,
+    postcode: str = "8000",
+) -> Case:
     """A committed open case with one overdue invoice of 1.234,50 kr. unless told otherwise."""
     creditor = creditor or make_creditor(db)
     issued = date.today() - timedelta(days=30)
     invoices = invoices or [
-        NewInvoice(number="F-1001", issued_on=issued, due_on=issued + timedelta(days=14), amount=123450,
-                   lines=(NewLine("Varme oktober", 100000), NewLine("Fast afgift", 23450))),
+        NewInvoice(
+            number="F-1001",
+            issued_on=issued,
+            due_on=issued + timedelta(days=14),
+            amount=123450,
+            lines=(NewLine("Varme oktober", 100000), NewLine("Fast afgift", 23450)),
+        ),
     ]
     case = create_case(
-        db, creditor, external_id=external_id, invoices=invoices, fees=fees or [],
-        debtor=NewDebtor(name="Mette Jensen", email="mette@example.dk", phone="22 33 44 55", street="Nørregade 1",
-                         postcode=postcode, city="Aarhus C", customer_number="100234", locale=locale),
+        db,
+        creditor,
+        external_id=external_id,
+        invoices=invoices,
+        fees=fees or [],
+        debtor=NewDebtor(
+            name="Mette Jensen",
+            email="mette@example.dk",
+            phone="22 33 44 55",
+            street="Nørregade 1",
+            postcode=postcode,
+            city="Aarhus C",
+            customer_number="100234",
+            locale=locale,
+        ),
     )
     db.commit()
     return case

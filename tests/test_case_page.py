@@ -15,10 +15,20 @@ NBSP = "\xa0"
 
 def _several(db, **kwargs):
     invoices = [
-        NewInvoice(number="F-0934", issued_on=date(2026, 8, 14), due_on=date(2026, 8, 28), amount=41200,
-                   lines=(NewLine("Fjernvarme, august", 41200),)),
-        NewInvoice(number="F-1004", issued_on=date(2026, 10, 13), due_on=date(2026, 10, 27), amount=91800,
-                   lines=(NewLine("Fjernvarme, oktober", 87300), NewLine("Målerleje", 4500))),
+        NewInvoice(
+            number="F-0934",
+            issued_on=date(2026, 8, 14),
+            due_on=date(2026, 8, 28),
+            amount=41200,
+            lines=(NewLine("Fjernvarme, august", 41200),),
+        ),
+        NewInvoice(
+            number="F-1004",
+            issued_on=date(2026, 10, 13),
+            due_on=date(2026, 10, 27),
+            amount=91800,
+            lines=(NewLine("Fjernvarme, oktober", 87300), NewLine("Målerleje", 4500)),
+        ),
     ]
     fees = [NewFee(kind="reminder_fee", amount=10000, description="Rykkergebyr")]
     return make_case(db, invoices=invoices, fees=fees, **kwargs)
@@ -105,7 +115,9 @@ def test_case_page_uses_at_most_four_queries(app, client, db, query_counter):
 
 
 def test_case_page_weighs_at_most_30_kb_compressed(app, client, db):
-    creditor = make_creditor(db, logo=b"<svg xmlns='http://www.w3.org/2000/svg'/>" * 20, logo_content_type="image/svg+xml")
+    creditor = make_creditor(
+        db, logo=b"<svg xmlns='http://www.w3.org/2000/svg'/>" * 20, logo_content_type="image/svg+xml"
+    )
     case = _several(db, creditor=creditor)
     open_case(client, app, case)
     page = client.get("/sag")
@@ -150,7 +162,9 @@ def test_business_debtor_case_page(app, client, db):
 
 
 def test_creditor_logo_is_served_with_its_own_locked_down_policy(app, client, db):
-    creditor = make_creditor(db, logo=b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", logo_content_type="image/svg+xml")
+    creditor = make_creditor(
+        db, logo=b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", logo_content_type="image/svg+xml"
+    )
     response = client.get(f"/brand/{creditor.public_id}/logo")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"

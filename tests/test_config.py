@@ -77,8 +77,14 @@ def test_development_defaults_to_embedded_sqlite_and_demo_payments(env):
 
 
 def test_settings_are_read_from_the_environment(env):
-    env({"PORTAL_SECRET_KEY_FALLBACKS": "old-1, old-2,", "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
-         "PORTAL_TRUSTED_PROXIES": "1", "PORTAL_LINK_RATE_LIMIT": "10 per minute"})
+    env(
+        {
+            "PORTAL_SECRET_KEY_FALLBACKS": "old-1, old-2,",
+            "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "PORTAL_TRUSTED_PROXIES": "1",
+            "PORTAL_LINK_RATE_LIMIT": "10 per minute",
+        }
+    )
     config = load_config()
     assert config.SECRET_KEY_FALLBACKS == ["old-1", "old-2"]
     assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"

@@ -38,9 +38,13 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None}
     in_code = {
-        msg for _file, _line, msg, _comments, _context in extract_from_dir(
-            str(PROJECT_ROOT), method_map, keywords=keywords,
-        ) if isinstance(msg, str)
+        msg
+        for _file, _line, msg, _comments, _context in extract_from_dir(
+            str(PROJECT_ROOT),
+            method_map,
+            keywords=keywords,
+        )
+        if isinstance(msg, str)
     }
     in_catalogue = {m.id for m in _catalog() if m.id}
     assert in_code - in_catalogue == set(), "run: flask --app wsgi translate extract && translate update"

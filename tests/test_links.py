@@ -78,9 +78,14 @@ def test_token_signed_with_another_key_is_refused(app, client, db):
 def test_rotated_key_keeps_old_links_working(app, database_url, db):
     case = make_case(db)
     old_token = token_for(app, case)
-    rotated = create_app(PortalTestConfig(), {
-        "DATABASE_URL": database_url, "SECRET_KEY": "the-new-key", "SECRET_KEY_FALLBACKS": [app.config["SECRET_KEY"]],
-    })
+    rotated = create_app(
+        PortalTestConfig(),
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "the-new-key",
+            "SECRET_KEY_FALLBACKS": [app.config["SECRET_KEY"]],
+        },
+    )
     try:
         assert rotated.test_client().get(f"/l/{old_token}").status_code == 200
         # New links are signed with the new key, and the old key alone cannot open them.
@@ -203,8 +208,13 @@ def test_token_never_appears_after_continue(app, client, db):
 
 def test_a_session_only_ever_shows_its_own_case(app, client, db):
     case_a = make_case(db, external_id="A-1")
-    other_invoice = NewInvoice(number="B-777", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 15), amount=55500,
-                               lines=(NewLine("Andet", 55500),))
+    other_invoice = NewInvoice(
+        number="B-777",
+        issued_on=date(2026, 10, 1),
+        due_on=date(2026, 10, 15),
+        amount=55500,
+        lines=(NewLine("Andet", 55500),),
+    )
     case_b = make_case(db, external_id="B-1", invoices=[other_invoice])
     open_case(client, app, case_a)
     page = client.get("/sag")
@@ -245,7 +255,9 @@ def test_postcode_attempts_are_rate_limited_per_link(database_url, db):
         statuses = []
         for _ in range(7):
             page = client.get(path)
-            statuses.append(client.post(path, data={"csrf_token": csrf_from(page.text), "postcode": "1234"}).status_code)
+            statuses.append(
+                client.post(path, data={"csrf_token": csrf_from(page.text), "postcode": "1234"}).status_code
+            )
         assert statuses[:5] == [422] * 5
         assert statuses[5:] == [429, 429]
         page = client.get(path)
@@ -255,8 +267,9 @@ def test_postcode_attempts_are_rate_limited_per_link(database_url, db):
 
 
 def test_link_endpoint_is_rate_limited(database_url, db):
-    app = create_app(PortalTestConfig(), {"DATABASE_URL": database_url, "RATELIMIT_ENABLED": True,
-                                    "LINK_RATE_LIMIT": "5 per minute"})
+    app = create_app(
+        PortalTestConfig(), {"DATABASE_URL": database_url, "RATELIMIT_ENABLED": True, "LINK_RATE_LIMIT": "5 per minute"}
+    )
     try:
         case = make_case(db)
         client = app.test_client()

@@ -24,7 +24,7 @@ def test_werkzeug_log_records_are_redacted(caplog):
 
 def test_gunicorn_access_atoms_are_redacted():
     class Cfg:
-        access_log_format = '%(r)s %(U)s %(f)s'
+        access_log_format = "%(r)s %(U)s %(f)s"
         errorlog = "-"
         loglevel = "info"
         accesslog = None
@@ -54,9 +54,15 @@ def test_gunicorn_access_atoms_are_redacted():
     class Resp:
         status, sent, headers, response_length = "200 OK", 10, [], 10
 
-    environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_REFERER": f"https://betal.kreditor.dk{TOKEN_PATH}",
-               "RAW_URI": TOKEN_PATH, "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_METHOD": "GET",
-               "PATH_INFO": TOKEN_PATH, "QUERY_STRING": ""}
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://betal.kreditor.dk{TOKEN_PATH}",
+        "RAW_URI": TOKEN_PATH,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": TOKEN_PATH,
+        "QUERY_STRING": "",
+    }
     from datetime import timedelta
 
     atoms = logger.atoms(Resp(), Req(), environ, timedelta(seconds=0.01))

@@ -115,7 +115,10 @@ def test_pdf_renderer_fetches_nothing_from_network_or_disk(canary_server, tmp_pa
 
 
 def test_pdf_renderer_still_draws_inline_data(canary_server):
-    pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    pixel = (
+        "data:image/png;base64,"
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
     pdf = documents.render_pdf(f'<html><body><img src="{pixel}"></body></html>')
     assert b"/Image" in pdf
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from portal.access import is_public
 
 PUBLIC_BY_INTENT = {
-    "static", "health.healthz", "debtor.landing", "debtor.engage", "debtor.switch_language",
-    "debtor.accessibility", "debtor.logo",
+    "static",
+    "health.healthz",
+    "debtor.landing",
+    "debtor.engage",
+    "debtor.switch_language",
+    "debtor.accessibility",
+    "debtor.logo",
 }
 
 

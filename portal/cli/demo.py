@@ -23,7 +23,11 @@ def seed(as_json: bool) -> None:
     session.commit()
     signer = links.make_signer(current_app.config["SECRET_KEY"], current_app.config["SECRET_KEY_FALLBACKS"])
     rows = [
-        {"scenario": scenario, "case_id": case.public_id, "url": links.link_url(current_app.config["BASE_URL"], signer, case)}
+        {
+            "scenario": scenario,
+            "case_id": case.public_id,
+            "url": links.link_url(current_app.config["BASE_URL"], signer, case),
+        }
         for scenario, case in seeded
     ]
     if as_json:

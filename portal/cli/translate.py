@@ -21,8 +21,20 @@ def pybabel(*args: str) -> None:
 @group.command("extract")
 def extract() -> None:
     """Collect every message id from the code and templates into messages.pot."""
-    pybabel("extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "--no-location",
-            "--sort-output", "--project", "Betal", "-o", str(POT), str(PROJECT_ROOT))
+    pybabel(
+        "extract",
+        "-F",
+        str(PROJECT_ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "Betal",
+        "-o",
+        str(POT),
+        str(PROJECT_ROOT),
+    )
     click.echo(f"Wrote {POT.relative_to(PROJECT_ROOT)}")
 
 

@@ -41,4 +41,3 @@ def not_found(_error: NotFound):
     """A session for a case that no longer exists behaves like no session."""
     session.clear()
     return render_template("debtor/no_session.html"), 403
-

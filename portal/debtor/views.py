@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (Response, abort, current_app, g, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from limits import parse as parse_rate
 from sqlalchemy import select
 
@@ -141,8 +140,14 @@ def switch_language():
         target = url_for("debtor.accessibility")
     response = redirect(target, 303)
     if lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -151,7 +156,8 @@ def switch_language():
 def accessibility():
     """The accessibility statement (tilgængelighedserklæring)."""
     return render_template(
-        "debtor/accessibility.html", accessibility_email=current_app.config["ACCESSIBILITY_EMAIL"],
+        "debtor/accessibility.html",
+        accessibility_email=current_app.config["ACCESSIBILITY_EMAIL"],
         statement_date=ACCESSIBILITY_STATEMENT_REVIEWED,
     )
 
@@ -160,9 +166,11 @@ def accessibility():
 @public
 def logo(creditor_id: str):
     """A creditor's logo; public by nature and cacheable."""
-    row = get_session().execute(
-        select(Creditor.logo, Creditor.logo_content_type).where(Creditor.public_id == creditor_id)
-    ).one_or_none()
+    row = (
+        get_session()
+        .execute(select(Creditor.logo, Creditor.logo_content_type).where(Creditor.public_id == creditor_id))
+        .one_or_none()
+    )
     if row is None or row.logo is None:
         abort(404)
     response = Response(row.logo, mimetype=row.logo_content_type or "application/octet-stream")

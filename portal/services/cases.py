@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
-
-from flask_babel import lazy_gettext as _l
 
 from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
 from portal.services import events
@@ -57,11 +56,27 @@ class CaseView:
         case, creditor, debtor = self.case, self.creditor, self.debtor
         state = {
             "case": [case.public_id, case.external_id, case.status, case.currency, case.outstanding],
-            "creditor": [creditor.name, creditor.cvr, creditor.contact_email, creditor.contact_phone,
-                         creditor.address, creditor.fi_creditor_number, creditor.bank_account, creditor.brand_color],
+            "creditor": [
+                creditor.name,
+                creditor.cvr,
+                creditor.contact_email,
+                creditor.contact_phone,
+                creditor.address,
+                creditor.fi_creditor_number,
+                creditor.bank_account,
+                creditor.brand_color,
+            ],
             "debtor": [debtor.name, debtor.street, debtor.postcode, debtor.city, debtor.customer_number],
-            "invoices": [[i.number, str(i.issued_on), str(i.due_on), i.amount,
-                          [[line.description, line.amount] for line in i.lines]] for i in self.invoices],
+            "invoices": [
+                [
+                    i.number,
+                    str(i.issued_on),
+                    str(i.due_on),
+                    i.amount,
+                    [[line.description, line.amount] for line in i.lines],
+                ]
+                for i in self.invoices
+            ],
             "fees": [[f.kind, f.description, f.amount] for f in self.fees],
             "payments": [[p.public_id, p.amount, p.method, p.paid_at.isoformat()] for p in self.payments],
             "locale": locale,
@@ -89,7 +104,9 @@ def load_case_view(session: Session, case_public_id: str, *, link_version: int |
         raise LinkRevoked(case=case)
     invoices = list(
         session.scalars(
-            select(Invoice).options(joinedload(Invoice.lines)).where(Invoice.case_id == case.id)
+            select(Invoice)
+            .options(joinedload(Invoice.lines))
+            .where(Invoice.case_id == case.id)
             .order_by(Invoice.due_on, Invoice.id)
         ).unique()
     )
@@ -143,31 +160,58 @@ class NewDebtor:
 
 
 def create_case(
-    session: Session, creditor: Creditor, *, external_id: str, debtor: NewDebtor,
-    invoices: list[NewInvoice], fees: list[NewFee] = (), currency: str = "DKK", actor: str = "system",
+    session: Session,
+    creditor: Creditor,
+    *,
+    external_id: str,
+    debtor: NewDebtor,
+    invoices: list[NewInvoice],
+    fees: list[NewFee] = (),
+    currency: str = "DKK",
+    actor: str = "system",
 ) -> Case:
     """Create a case with its debtor, invoices and fees; record case.created. Amounts in øre."""
     _check_amounts(invoices, fees)
     debtor_row = Debtor(
-        creditor_id=creditor.id, name=debtor.name, kind=debtor.kind,
-        email=normalise_email(debtor.email), phone=normalise_phone(debtor.phone),
-        street=debtor.street, postcode=debtor.postcode, city=debtor.city,
-        customer_number=debtor.customer_number, company_cvr=debtor.company_cvr, locale=debtor.locale,
+        creditor_id=creditor.id,
+        name=debtor.name,
+        kind=debtor.kind,
+        email=normalise_email(debtor.email),
+        phone=normalise_phone(debtor.phone),
+        street=debtor.street,
+        postcode=debtor.postcode,
+        city=debtor.city,
+        customer_number=debtor.customer_number,
+        company_cvr=debtor.company_cvr,
+        locale=debtor.locale,
     )
     session.add(debtor_row)
     session.flush()
     total = sum(i.amount for i in invoices) + sum(f.amount for f in fees)
-    case = Case(creditor_id=creditor.id, debtor_id=debtor_row.id, external_id=external_id,
-                currency=currency, outstanding=total, status="open")
+    case = Case(
+        creditor_id=creditor.id,
+        debtor_id=debtor_row.id,
+        external_id=external_id,
+        currency=currency,
+        outstanding=total,
+        status="open",
+    )
     session.add(case)
     session.flush()
     for invoice in invoices:
-        row = Invoice(case_id=case.id, number=invoice.number, issued_on=invoice.issued_on,
-                      due_on=invoice.due_on, amount=invoice.amount)
+        row = Invoice(
+            case_id=case.id,
+            number=invoice.number,
+            issued_on=invoice.issued_on,
+            due_on=invoice.due_on,
+            amount=invoice.amount,
+        )
         session.add(row)
         session.flush()
-        session.add_all(InvoiceLine(invoice_id=row.id, position=n, description=line.description, amount=line.amount)
-                        for n, line in enumerate(invoice.lines))
+        session.add_all(
+            InvoiceLine(invoice_id=row.id, position=n, description=line.description, amount=line.amount)
+            for n, line in enumerate(invoice.lines)
+        )
     session.add_all(Fee(case_id=case.id, kind=f.kind, amount=f.amount, description=f.description) for f in fees)
     events.record(session, case, "case.created", actor=actor, data={"outstanding": total, "currency": currency})
     return case

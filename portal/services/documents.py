@@ -55,13 +55,17 @@ def overview_pdf(session: Session, view: CaseView) -> bytes:
     key = view.state_key(locale=locale, template_version=template_version(OVERVIEW_TEMPLATE))
     cached = session.scalars(
         select(RenderedDocument).where(
-            RenderedDocument.case_id == view.case.id, RenderedDocument.kind == OVERVIEW, RenderedDocument.locale == locale
+            RenderedDocument.case_id == view.case.id,
+            RenderedDocument.kind == OVERVIEW,
+            RenderedDocument.locale == locale,
         )
     ).one_or_none()
     if cached is not None and cached.state_key == key:
         return cached.content
     html = render_template(
-        OVERVIEW_TEMPLATE, view=view, logo=_logo_data_uri(session, view.creditor),
+        OVERVIEW_TEMPLATE,
+        view=view,
+        logo=_logo_data_uri(session, view.creditor),
         fi_line=fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id),
     )
     pdf = render_pdf(html)
@@ -69,13 +73,17 @@ def overview_pdf(session: Session, view: CaseView) -> bytes:
     return pdf
 
 
-def _store(session: Session, view: CaseView, locale: str, key: str, pdf: bytes, cached: RenderedDocument | None) -> None:
+def _store(
+    session: Session, view: CaseView, locale: str, key: str, pdf: bytes, cached: RenderedDocument | None
+) -> None:
     """Keep the newest rendering; a concurrent render of the same state is harmless."""
     if cached is not None:
         cached.state_key, cached.content = key, pdf
         return
     try:
         with session.begin_nested():
-            session.add(RenderedDocument(case_id=view.case.id, kind=OVERVIEW, locale=locale, state_key=key, content=pdf))
+            session.add(
+                RenderedDocument(case_id=view.case.id, kind=OVERVIEW, locale=locale, state_key=key, content=pdf)
+            )
     except IntegrityError:
         pass  # another process stored the same rendering first

@@ -22,9 +22,29 @@ PATH_PREFIX = "/l/"
 _PAYLOAD = re.compile(r"^([A-Za-z0-9]{6,16})\.([0-9]{1,6})$")
 # User agents of mail scanners and chat previews that open links nobody clicked.
 _SCANNER_HINTS = (
-    "bot", "crawler", "spider", "preview", "scanner", "facebookexternalhit", "whatsapp", "slack",
-    "telegram", "skype", "discord", "microsoft office", "outlook", "safelinks", "barracuda",
-    "proofpoint", "mimecast", "python", "curl", "wget", "go-http-client", "java/", "headless",
+    "bot",
+    "crawler",
+    "spider",
+    "preview",
+    "scanner",
+    "facebookexternalhit",
+    "whatsapp",
+    "slack",
+    "telegram",
+    "skype",
+    "discord",
+    "microsoft office",
+    "outlook",
+    "safelinks",
+    "barracuda",
+    "proofpoint",
+    "mimecast",
+    "python",
+    "curl",
+    "wget",
+    "go-http-client",
+    "java/",
+    "headless",
 )
 
 
@@ -44,7 +64,9 @@ def link_url(base_url: str, signer: Signer, case: Case) -> str:
     return f"{base_url}{PATH_PREFIX}{make_token(signer, case)}"
 
 
-def resolve_token(session: Session, signer: Signer, token: str, *, grace_days: int, now: datetime | None = None) -> Case:
+def resolve_token(
+    session: Session, signer: Signer, token: str, *, grace_days: int, now: datetime | None = None
+) -> Case:
     """Return the case a token opens, with creditor and debtor loaded, or raise a LinkError."""
     try:
         payload = signer.unsign(token).decode()
@@ -65,9 +87,9 @@ def resolve_token(session: Session, signer: Signer, token: str, *, grace_days: i
 
 def check_not_expired(case: Case, *, grace_days: int, now: datetime | None = None) -> None:
     """Raise LinkExpired once a closed case is past its grace period (the receipt stays reachable until then)."""
-    if case.status in CLOSED_STATUSES and case.closed_at is not None:
-        if (now or utcnow()) > case.closed_at + timedelta(days=grace_days):
-            raise LinkExpired(case=case)
+    closed = case.status in CLOSED_STATUSES and case.closed_at is not None
+    if closed and (now or utcnow()) > case.closed_at + timedelta(days=grace_days):
+        raise LinkExpired(case=case)
 
 
 def looks_like_scanner(user_agent: str) -> bool:
@@ -88,7 +110,10 @@ def record_fetch(session: Session, case: Case, *, user_agent: str) -> bool:
     ).rowcount
     if claimed:
         events.record(
-            session, case, "link.fetched", actor=events.ACTOR_DEBTOR,
+            session,
+            case,
+            "link.fetched",
+            actor=events.ACTOR_DEBTOR,
             data={"link_version": case.link_version, "maybe_scanner": looks_like_scanner(user_agent)},
         )
     return bool(claimed)
@@ -105,7 +130,9 @@ def engage(session: Session, case: Case) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        events.record(session, case, "link.engaged", actor=events.ACTOR_DEBTOR, data={"link_version": case.link_version})
+        events.record(
+            session, case, "link.engaged", actor=events.ACTOR_DEBTOR, data={"link_version": case.link_version}
+        )
     return bool(claimed)
 
 
