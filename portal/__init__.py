@@ -36,9 +36,10 @@ def configure(app: Flask, config: Config, overrides: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Wire the unbound extensions and the cross-cutting hooks."""
-    from portal import db, errors, i18n, security
+    from portal import db, errors, i18n, pagecache, security
     from portal.extensions import babel, csrf, limiter
     from portal.logging import install_redaction
+    from portal.services import revisions
 
     db.init_app(app)
     csrf.init_app(app)
@@ -46,8 +47,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    pagecache.init_app(app)
     errors.init_app(app)
     install_redaction()
+    revisions.install()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -60,6 +60,7 @@ class Config:
     LINK_GRACE_DAYS = 30
     HSTS = False
     ACCESSIBILITY_EMAIL = "tilgaengelighed@betal.dk"
+    PAGE_CACHE_SIZE = 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
@@ -73,6 +74,7 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.LINK_RATE_LIMIT = os.environ.get("PORTAL_LINK_RATE_LIMIT") or self.LINK_RATE_LIMIT
         self.ACCESSIBILITY_EMAIL = os.environ.get("PORTAL_ACCESSIBILITY_EMAIL") or self.ACCESSIBILITY_EMAIL
+        self.PAGE_CACHE_SIZE = int(os.environ.get("PORTAL_PAGE_CACHE_SIZE") or self.PAGE_CACHE_SIZE)
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""

@@ -6,7 +6,9 @@ import gzip
 import re
 from datetime import date
 
-from portal.models import Payment
+from sqlalchemy import select, update
+
+from portal.models import Creditor, Debtor, InvoiceLine, Payment
 from portal.services.cases import NewFee, NewInvoice, NewLine
 from tests.conftest import csrf_from, make_case, make_creditor, open_case
 
@@ -112,6 +114,49 @@ def test_case_page_uses_at_most_four_queries(app, client, db, query_counter):
     query_counter.clear()
     assert client.get("/sag").status_code == 200
     assert len(query_counter) <= 4, query_counter
+    # Rendered once per case revision: later views only check the case and its link.
+    query_counter.clear()
+    assert client.get("/sag").status_code == 200
+    assert len(query_counter) == 1, query_counter
+
+
+def test_cached_case_page_follows_every_change(app, client, db):
+    case = make_case(db)
+    open_case(client, app, case)
+    assert f"1.234,50{NBSP}kr." in client.get("/sag").text
+    db.add(Payment(case_id=case.id, amount=34500, method="bank_transfer", provider="manual", provider_reference="c1"))
+    case.outstanding = 88950
+    db.commit()
+    text = client.get("/sag").text
+    assert f"889,50{NBSP}kr." in text and f"345,00{NBSP}kr." in text
+    db.execute(update(InvoiceLine).where(InvoiceLine.description == "Fast afgift").values(description="x"))
+    line = db.scalars(select(InvoiceLine).where(InvoiceLine.description == "x")).one()
+    line.description = "Fast afgift 2026"
+    db.commit()
+    assert "Fast afgift 2026" in client.get("/sag").text
+    debtor = db.get(Debtor, case.debtor_id)
+    debtor.customer_number = "777888"
+    db.commit()
+    assert "Kundenummer 777888" in client.get("/sag").text
+    creditor = db.get(Creditor, case.creditor_id)
+    creditor.contact_phone = "+4533445566"
+    db.commit()
+    assert "33 44 55 66" in client.get("/sag").text
+
+
+def test_cached_case_page_gets_fresh_csrf_token_and_nonce_per_session(app, db):
+    case = make_case(db)
+    pages = []
+    for _ in range(2):
+        client = app.test_client()
+        open_case(client, app, case)
+        pages.append(client.get("/sag"))
+    tokens = [csrf_from(p.text) for p in pages]
+    assert tokens[0] != tokens[1]
+    for page in pages:
+        nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
+        assert f'<style nonce="{nonce}">' in page.text
+        assert "__betal_" not in page.text
 
 
 def test_case_page_weighs_at_most_30_kb_compressed(app, client, db):

@@ -27,7 +27,3 @@ class LanguageForm(FlaskForm):
 
     lang = HiddenField(validators=[DataRequired()])
     next = HiddenField(validators=[Optional(), Length(max=500)])
-
-
-class EndSessionForm(FlaskForm):
-    """Leave the case on a shared device."""

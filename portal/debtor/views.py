@@ -11,10 +11,11 @@ from sqlalchemy import select
 from portal.access import public
 from portal.db import get_session
 from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
-from portal.debtor.forms import ContinueForm, EndSessionForm, LanguageForm, PostcodeForm
+from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
 from portal.extensions import limiter, link_rate_key
-from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, supported
+from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_locale, supported
 from portal.models import Case, Creditor
+from portal.pagecache import render_cached
 from portal.services import cases, documents, links
 from portal.services.cases import CaseView
 from portal.services.errors import PostcodeMismatch
@@ -96,25 +97,31 @@ def _start_debtor_session(case: Case) -> None:
     session["locale"] = case.debtor.locale
 
 
-def _load_view() -> CaseView:
+def _load_case() -> Case:
     """Load the session's case; a revoked or expired link ends the session."""
-    view = cases.load_case_view(get_session(), g.case_public_id, link_version=g.link_version)
-    links.check_not_expired(view.case, grace_days=current_app.config["LINK_GRACE_DAYS"])
-    return view
+    case = cases.load_case(get_session(), g.case_public_id, link_version=g.link_version)
+    links.check_not_expired(case, grace_days=current_app.config["LINK_GRACE_DAYS"])
+    return case
 
 
 @bp.get("/sag")
 def case_page():
-    """The case: what is owed, why, and what the debtor can do."""
-    view = _load_view()
+    """The case: what is owed, why, and what the debtor can do (rendered once per case revision)."""
+    case = _load_case()
+    key = ("case_page", case.id, case.revision, case.creditor.revision, current_locale())
+    return render_cached(key, lambda: _render_case_page(cases.load_details(get_session(), case)))
+
+
+def _render_case_page(view: CaseView) -> str:
+    """Render the case page for the cache."""
     fi_line = fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id)
-    return render_template("debtor/case.html", view=view, fi_line=fi_line, end_form=EndSessionForm())
+    return render_template("debtor/case.html", view=view, fi_line=fi_line)
 
 
 @bp.get("/sag/oversigt.pdf")
 def overview_pdf():
     """The case overview as a PDF in the debtor's language, rendered once per case state."""
-    pdf = documents.overview_pdf(get_session(), _load_view())
+    pdf = documents.overview_pdf(get_session(), cases.load_details(get_session(), _load_case()))
     get_session().commit()
     response = make_response(pdf)
     response.mimetype = "application/pdf"

@@ -39,6 +39,8 @@ class Case(Base):
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     link_fetched_version: Mapped[int] = mapped_column(Integer, default=0)
     link_engaged_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on every change to what the debtor sees (portal.services.revisions), so renderings can be reused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

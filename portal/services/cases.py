@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
@@ -95,24 +95,42 @@ def case_with_parties() -> Select[tuple[Case]]:
     )
 
 
-def load_case_view(session: Session, case_public_id: str, *, link_version: int | None = None) -> CaseView:
-    """Load a case for display; raise NotFound, or LinkRevoked when the session's link version is stale."""
-    case = session.scalars(case_with_parties().where(Case.public_id == case_public_id)).one_or_none()
+# Built once: the case page runs these on every view, and a reused statement skips its compilation.
+_CASE_BY_PUBLIC_ID = case_with_parties().where(Case.public_id == bindparam("public_id"))
+_INVOICES = (
+    select(Invoice)
+    .options(joinedload(Invoice.lines))
+    .where(Invoice.case_id == bindparam("case_id"))
+    .order_by(Invoice.due_on, Invoice.id)
+)
+_FEES = select(Fee).where(Fee.case_id == bindparam("case_id")).order_by(Fee.id)
+_PAYMENTS = select(Payment).where(Payment.case_id == bindparam("case_id")).order_by(Payment.paid_at)
+
+
+def load_case(session: Session, case_public_id: str, *, link_version: int | None = None) -> Case:
+    """Load a case with its parties (one query); NotFound, or LinkRevoked when the session's link is stale."""
+    case = session.scalars(_CASE_BY_PUBLIC_ID, {"public_id": case_public_id}).one_or_none()
     if case is None:
         raise NotFound()
     if link_version is not None and link_version != case.link_version:
         raise LinkRevoked(case=case)
-    invoices = list(
-        session.scalars(
-            select(Invoice)
-            .options(joinedload(Invoice.lines))
-            .where(Invoice.case_id == case.id)
-            .order_by(Invoice.due_on, Invoice.id)
-        ).unique()
+    return case
+
+
+def load_details(session: Session, case: Case) -> CaseView:
+    """Add invoices with lines, fees and payments to a loaded case (three queries)."""
+    by_case = {"case_id": case.id}
+    return CaseView(
+        case=case,
+        invoices=list(session.scalars(_INVOICES, by_case).unique()),
+        fees=list(session.scalars(_FEES, by_case)),
+        payments=list(session.scalars(_PAYMENTS, by_case)),
     )
-    fees = list(session.scalars(select(Fee).where(Fee.case_id == case.id).order_by(Fee.id)))
-    payments = list(session.scalars(select(Payment).where(Payment.case_id == case.id).order_by(Payment.paid_at)))
-    return CaseView(case=case, invoices=invoices, fees=fees, payments=payments)
+
+
+def load_case_view(session: Session, case_public_id: str, *, link_version: int | None = None) -> CaseView:
+    """Load everything the case page and the PDF show, in four queries."""
+    return load_details(session, load_case(session, case_public_id, link_version=link_version))
 
 
 @dataclass(frozen=True)
