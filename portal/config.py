@@ -47,7 +47,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # A debtor session lasts two hours from pressing Fortsæt (not sliding: no cookie rewrite per page).
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 2
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None
     # Pages reached by a one-click link send no Referer (the token must not leak), so the
     # CSRF check cannot insist on one; the session-bound token does the work.

@@ -14,10 +14,10 @@ from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
 from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
 from portal.extensions import limiter, link_rate_key
 from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_locale, supported
-from portal.models import Case, Creditor
+from portal.models import Creditor
 from portal.pagecache import render_cached
-from portal.services import cases, documents, links
-from portal.services.cases import CaseView
+from portal.services import case_view, documents, links
+from portal.services.case_view import CaseView, Record
 from portal.services.errors import PostcodeMismatch
 from portal.services.fik import fi_payment_line
 
@@ -34,14 +34,14 @@ def _signer():
     return links.make_signer(current_app.config["SECRET_KEY"], current_app.config["SECRET_KEY_FALLBACKS"])
 
 
-def _resolve(token: str) -> Case:
+def _resolve(token: str) -> Record:
     """Resolve a token to its case (LinkError is rendered by the blueprint) and speak the debtor's language."""
     case = links.resolve_token(get_session(), _signer(), token, grace_days=current_app.config["LINK_GRACE_DAYS"])
     g.debtor_locale = case.debtor.locale
     return case
 
 
-def _landing(case: Case, form, status: int = 200):
+def _landing(case: Record, form, status: int = 200):
     """Render the neutral landing page: creditor brand, no debtor name, no amounts."""
     return render_template("debtor/landing.html", creditor=case.creditor, form=form), status
 
@@ -81,14 +81,14 @@ def engage(token: str):
     return redirect(url_for("debtor.case_page"), 303)
 
 
-def _count_postcode_attempt(case: Case) -> None:
+def _count_postcode_attempt(case: Record) -> None:
     """Allow only a few postcode attempts per link, whoever makes them."""
     rate = parse_rate(current_app.config["POSTCODE_RATE_LIMIT"])
     if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.hit(rate, "postcode", case.link_id):
         abort(429)
 
 
-def _start_debtor_session(case: Case) -> None:
+def _start_debtor_session(case: Record) -> None:
     """Replace whatever session the browser had with one for this case."""
     session.clear()
     session.permanent = True
@@ -97,9 +97,9 @@ def _start_debtor_session(case: Case) -> None:
     session["locale"] = case.debtor.locale
 
 
-def _load_case() -> Case:
+def _load_case() -> Record:
     """Load the session's case; a revoked or expired link ends the session."""
-    case = cases.load_case(get_session(), g.case_public_id, link_version=g.link_version)
+    case = case_view.load_case(get_session(), g.case_public_id, link_version=g.link_version)
     links.check_not_expired(case, grace_days=current_app.config["LINK_GRACE_DAYS"])
     return case
 
@@ -109,7 +109,7 @@ def case_page():
     """The case: what is owed, why, and what the debtor can do (rendered once per case revision)."""
     case = _load_case()
     key = ("case_page", case.id, case.revision, case.creditor.revision, current_locale())
-    return render_cached(key, lambda: _render_case_page(cases.load_details(get_session(), case)))
+    return render_cached(key, lambda: _render_case_page(case_view.load_details(get_session(), case)))
 
 
 def _render_case_page(view: CaseView) -> str:
@@ -121,7 +121,7 @@ def _render_case_page(view: CaseView) -> str:
 @bp.get("/sag/oversigt.pdf")
 def overview_pdf():
     """The case overview as a PDF in the debtor's language, rendered once per case state."""
-    pdf = documents.overview_pdf(get_session(), cases.load_details(get_session(), _load_case()))
+    pdf = documents.overview_pdf(get_session(), case_view.load_details(get_session(), _load_case()))
     get_session().commit()
     response = make_response(pdf)
     response.mimetype = "application/pdf"

@@ -1,136 +1,17 @@
-"""Cases: creating one with its invoices and fees, and reading one for the debtor in four queries."""
+"""Cases: creating one with its debtor, invoices and fees (the write side)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session
 
-from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
+from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine
 from portal.services import events
 from portal.services.contact import normalise_email, normalise_phone
-from portal.services.errors import InvalidInput, LinkRevoked, NotFound
-
-
-@dataclass(frozen=True)
-class CaseView:
-    """A case with its creditor, debtor, invoices (with lines), fees and payments."""
-
-    case: Case
-    invoices: list[Invoice]
-    fees: list[Fee]
-    payments: list[Payment]
-
-    @property
-    def creditor(self) -> Creditor:
-        """The creditor the case belongs to."""
-        return self.case.creditor
-
-    @property
-    def debtor(self):
-        """The debtor the case is about."""
-        return self.case.debtor
-
-    @property
-    def invoiced_total(self) -> int:
-        """Sum of all invoices and fees, in øre."""
-        return sum(i.amount for i in self.invoices) + sum(f.amount for f in self.fees)
-
-    @property
-    def paid_total(self) -> int:
-        """Sum of the payments recorded so far, in øre."""
-        return sum(p.amount for p in self.payments)
-
-    @property
-    def earliest_due(self) -> date | None:
-        """The earliest due date among the invoices."""
-        return min((i.due_on for i in self.invoices), default=None)
-
-    def state_key(self, *, locale: str, template_version: str) -> str:
-        """Return a digest of everything a rendering shows, so a cached document is reused exactly when valid."""
-        case, creditor, debtor = self.case, self.creditor, self.debtor
-        state = {
-            "case": [case.public_id, case.external_id, case.status, case.currency, case.outstanding],
-            "creditor": [
-                creditor.name,
-                creditor.cvr,
-                creditor.contact_email,
-                creditor.contact_phone,
-                creditor.address,
-                creditor.fi_creditor_number,
-                creditor.bank_account,
-                creditor.brand_color,
-            ],
-            "debtor": [debtor.name, debtor.street, debtor.postcode, debtor.city, debtor.customer_number],
-            "invoices": [
-                [
-                    i.number,
-                    str(i.issued_on),
-                    str(i.due_on),
-                    i.amount,
-                    [[line.description, line.amount] for line in i.lines],
-                ]
-                for i in self.invoices
-            ],
-            "fees": [[f.kind, f.description, f.amount] for f in self.fees],
-            "payments": [[p.public_id, p.amount, p.method, p.paid_at.isoformat()] for p in self.payments],
-            "locale": locale,
-            "template": template_version,
-        }
-        return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
-
-
-def case_with_parties() -> Select[tuple[Case]]:
-    """A query for cases with creditor (without its logo bytes) and debtor loaded in the same row."""
-    return (
-        select(Case)
-        .join(Case.creditor)
-        .join(Case.debtor)
-        .options(contains_eager(Case.creditor).defer(Creditor.logo), contains_eager(Case.debtor))
-    )
-
-
-# Built once: the case page runs these on every view, and a reused statement skips its compilation.
-_CASE_BY_PUBLIC_ID = case_with_parties().where(Case.public_id == bindparam("public_id"))
-_INVOICES = (
-    select(Invoice)
-    .options(joinedload(Invoice.lines))
-    .where(Invoice.case_id == bindparam("case_id"))
-    .order_by(Invoice.due_on, Invoice.id)
-)
-_FEES = select(Fee).where(Fee.case_id == bindparam("case_id")).order_by(Fee.id)
-_PAYMENTS = select(Payment).where(Payment.case_id == bindparam("case_id")).order_by(Payment.paid_at)
-
-
-def load_case(session: Session, case_public_id: str, *, link_version: int | None = None) -> Case:
-    """Load a case with its parties (one query); NotFound, or LinkRevoked when the session's link is stale."""
-    case = session.scalars(_CASE_BY_PUBLIC_ID, {"public_id": case_public_id}).one_or_none()
-    if case is None:
-        raise NotFound()
-    if link_version is not None and link_version != case.link_version:
-        raise LinkRevoked(case=case)
-    return case
-
-
-def load_details(session: Session, case: Case) -> CaseView:
-    """Add invoices with lines, fees and payments to a loaded case (three queries)."""
-    by_case = {"case_id": case.id}
-    return CaseView(
-        case=case,
-        invoices=list(session.scalars(_INVOICES, by_case).unique()),
-        fees=list(session.scalars(_FEES, by_case)),
-        payments=list(session.scalars(_PAYMENTS, by_case)),
-    )
-
-
-def load_case_view(session: Session, case_public_id: str, *, link_version: int | None = None) -> CaseView:
-    """Load everything the case page and the PDF show, in four queries."""
-    return load_details(session, load_case(session, case_public_id, link_version=link_version))
+from portal.services.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from portal.i18n import today
 from portal.models import Creditor, RenderedDocument
-from portal.services.cases import CaseView
+from portal.services.case_view import CaseView
 from portal.services.fik import fi_payment_line
 
 OVERVIEW = "overview"
@@ -52,7 +53,7 @@ def _logo_data_uri(session: Session, creditor: Creditor) -> str | None:
 def overview_pdf(session: Session, view: CaseView) -> bytes:
     """Return the case overview PDF in the current language, rendering only when the case changed."""
     locale = str(get_locale())
-    key = view.state_key(locale=locale, template_version=template_version(OVERVIEW_TEMPLATE))
+    key = view.state_key(locale=locale, template_version=template_version(OVERVIEW_TEMPLATE), as_of=today())
     cached = session.scalars(
         select(RenderedDocument).where(
             RenderedDocument.case_id == view.case.id,

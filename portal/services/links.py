@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import CLOSED_STATUSES, Case, Debtor, utcnow
 from portal.services import events
-from portal.services.cases import case_with_parties
+from portal.services.case_view import Record, find_by_link_id
 from portal.services.errors import LinkExpired, LinkInvalid, LinkRevoked, PostcodeMismatch
 
 # One salt per purpose: a token signed for one purpose never opens another.
@@ -54,19 +54,19 @@ def make_signer(secret_key: str, fallbacks: Sequence[str] = (), purpose: str = P
     return Signer([*reversed(list(fallbacks)), secret_key], salt=purpose)
 
 
-def make_token(signer: Signer, case: Case) -> str:
+def make_token(signer: Signer, case: Case | Record) -> str:
     """Return the token for the case's current link version."""
     return signer.sign(f"{case.link_id}.{case.link_version}").decode()
 
 
-def link_url(base_url: str, signer: Signer, case: Case) -> str:
+def link_url(base_url: str, signer: Signer, case: Case | Record) -> str:
     """Return the full one-click URL for the case (fits in an SMS)."""
     return f"{base_url}{PATH_PREFIX}{make_token(signer, case)}"
 
 
 def resolve_token(
     session: Session, signer: Signer, token: str, *, grace_days: int, now: datetime | None = None
-) -> Case:
+) -> Record:
     """Return the case a token opens, with creditor and debtor loaded, or raise a LinkError."""
     try:
         payload = signer.unsign(token).decode()
@@ -76,7 +76,7 @@ def resolve_token(
     if match is None:
         raise LinkInvalid()
     link_id, version = match[1], int(match[2])
-    case = session.scalars(case_with_parties().where(Case.link_id == link_id)).one_or_none()
+    case = find_by_link_id(session, link_id)
     if case is None:
         raise LinkInvalid()
     if version != case.link_version:
@@ -85,7 +85,7 @@ def resolve_token(
     return case
 
 
-def check_not_expired(case: Case, *, grace_days: int, now: datetime | None = None) -> None:
+def check_not_expired(case: Record, *, grace_days: int, now: datetime | None = None) -> None:
     """Raise LinkExpired once a closed case is past its grace period (the receipt stays reachable until then)."""
     closed = case.status in CLOSED_STATUSES and case.closed_at is not None
     if closed and (now or utcnow()) > case.closed_at + timedelta(days=grace_days):
@@ -98,7 +98,7 @@ def looks_like_scanner(user_agent: str) -> bool:
     return not agent or any(hint in agent for hint in _SCANNER_HINTS)
 
 
-def record_fetch(session: Session, case: Case, *, user_agent: str) -> bool:
+def record_fetch(session: Session, case: Record, *, user_agent: str) -> bool:
     """Record fetch telemetry the first time a link version is fetched; later fetches write nothing."""
     if case.link_fetched_version >= case.link_version:
         return False
@@ -119,7 +119,7 @@ def record_fetch(session: Session, case: Case, *, user_agent: str) -> bool:
     return bool(claimed)
 
 
-def engage(session: Session, case: Case) -> bool:
+def engage(session: Session, case: Record) -> bool:
     """Record link.engaged once per link version, however often Fortsæt is pressed."""
     if case.link_engaged_version >= case.link_version:
         return False

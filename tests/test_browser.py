@@ -1,0 +1,326 @@
+"""Debtor pages in a real Chromium: axe-core WCAG 2.1 AA audits in da and en, reflow, and a keyboard-only journey."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, Request, Response, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from portal.i18n import LANG_COOKIE
+from portal.services.cases import NewFee, NewInvoice, NewLine
+from tests.browser import (
+    CHROMIUM_PATH,
+    axe_violations,
+    describe_focus,
+    describe_violations,
+    horizontal_overflow,
+    is_focused,
+    launch_chromium,
+    tab_until_focused,
+)
+from tests.conftest import make_case, make_creditor, token_for
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM_PATH.exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM_PATH}"),
+]
+
+LANGUAGES = ["da", "en"]
+NBSP = "\xa0"
+TIMEOUT_MS = 10_000
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session; the module is skipped when it cannot start."""
+    try:
+        playwright = sync_playwright().start()
+    except Exception as error:  # any failure to start the driver means no browser tests
+        pytest.skip(f"Playwright cannot start: {first_line(error)}")
+    try:
+        browser = launch_chromium(playwright)
+    except PlaywrightError as error:
+        playwright.stop()
+        pytest.skip(f"Playwright cannot launch {CHROMIUM_PATH}: {first_line(error)}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def first_line(error: Exception) -> str:
+    """The first line of an error message (Playwright's carry a long call log)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+@pytest.fixture
+def new_context(browser, live_server) -> Iterator[Callable[..., BrowserContext]]:
+    """Make fresh browser contexts (no shared cookies) pointed at the live server; closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(*, lang: str | None = None, javascript: bool = True, width: int = 1280) -> BrowserContext:
+        context = browser.new_context(
+            base_url=live_server, java_script_enabled=javascript, viewport={"width": width, "height": 720}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        if lang:
+            context.add_cookies([{"name": LANG_COOKIE, "value": lang, "url": live_server}])
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# --- reaching each page -------------------------------------------------------------------------
+
+
+def submit(page: Page, button: Locator) -> Response:
+    """Click a form button and return the response of the page it leads to (after redirects)."""
+    with page.expect_navigation() as navigation:
+        button.click()
+    return navigation.value
+
+
+def continue_button(page: Page) -> Locator:
+    """The Fortsæt / Continue button of the landing page."""
+    return page.locator("main form").get_by_role("button")
+
+
+def open_case_page(page: Page, app, case) -> Response:
+    """Open the case's link and press Fortsæt."""
+    page.goto(f"/l/{token_for(app, case)}")
+    return submit(page, continue_button(page))
+
+
+def several_invoices() -> list[NewInvoice]:
+    """Three overdue invoices with a few lines each."""
+    issued = date.today() - timedelta(days=60)
+    return [
+        NewInvoice(
+            number="F-2001",
+            issued_on=issued,
+            due_on=issued + timedelta(days=14),
+            amount=89900,
+            lines=(NewLine("Varme september", 79900), NewLine("Fast afgift", 10000)),
+        ),
+        NewInvoice(
+            number="F-2002",
+            issued_on=issued + timedelta(days=30),
+            due_on=issued + timedelta(days=44),
+            amount=123450,
+            lines=(NewLine("Varme oktober", 100000), NewLine("Fast afgift", 23450)),
+        ),
+        NewInvoice(
+            number="F-2003",
+            issued_on=issued + timedelta(days=31),
+            due_on=issued + timedelta(days=45),
+            amount=4995,
+            lines=(NewLine("Målerleje", 4995),),
+        ),
+    ]
+
+
+def landing(page: Page, app, db) -> Response:
+    return page.goto(f"/l/{token_for(app, make_case(db))}")
+
+
+def landing_with_postcode(page: Page, app, db) -> Response:
+    case = make_case(db, make_creditor(db, require_postcode=True))
+    return page.goto(f"/l/{token_for(app, case)}")
+
+
+def landing_after_wrong_postcode(page: Page, app, db) -> Response:
+    landing_with_postcode(page, app, db)
+    page.locator("input[name=postcode]").fill("9999")
+    response = submit(page, continue_button(page))
+    expect(page.locator("input[name=postcode]")).to_have_attribute("aria-invalid", "true")
+    return response
+
+
+def case_page(page: Page, app, db) -> Response:
+    return open_case_page(page, app, make_case(db))
+
+
+def case_page_with_invoices_and_fee(page: Page, app, db) -> Response:
+    fee = NewFee(kind="reminder_fee", amount=10000, description="Rykkergebyr")
+    return open_case_page(page, app, make_case(db, invoices=several_invoices(), fees=[fee]))
+
+
+def case_page_of_english_debtor(page: Page, app, db) -> Response:
+    return open_case_page(page, app, make_case(db, locale="en"))
+
+
+def accessibility_statement(page: Page, app, db) -> Response:
+    return page.goto("/tilgaengelighed")
+
+
+def goodbye(page: Page, app, db) -> Response:
+    case_page(page, app, db)
+    return submit(page, page.locator("form[action$='/sag/afslut'] button"))
+
+
+def no_session(page: Page, app, db) -> Response:
+    return page.goto("/sag")
+
+
+def tampered_link(page: Page, app, db) -> Response:
+    token = token_for(app, make_case(db))
+    tampered = ("B" if token[0] == "A" else "A") + token[1:]
+    return page.goto(f"/l/{tampered}")
+
+
+def revoked_link(page: Page, app, db) -> Response:
+    case = make_case(db)
+    token = token_for(app, case)
+    case.link_version += 1
+    db.commit()
+    return page.goto(f"/l/{token}")
+
+
+def unknown_path(page: Page, app, db) -> Response:
+    return page.goto("/nope")
+
+
+# name: (how to reach it, its HTTP status)
+DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] = {
+    "landing": (landing, 200),
+    "landing-with-postcode": (landing_with_postcode, 200),
+    "landing-after-wrong-postcode": (landing_after_wrong_postcode, 422),
+    "case": (case_page, 200),
+    "case-with-invoices-and-fee": (case_page_with_invoices_and_fee, 200),
+    "case-of-english-debtor": (case_page_of_english_debtor, 200),
+    "accessibility-statement": (accessibility_statement, 200),
+    "goodbye": (goodbye, 200),
+    "no-session": (no_session, 403),
+    "tampered-link": (tampered_link, 404),
+    "revoked-link": (revoked_link, 410),
+    "not-found": (unknown_path, 404),
+}
+# The fullest page of each template, for the checks that depend on layout rather than data.
+ONE_PAGE_PER_TEMPLATE = [
+    "landing-after-wrong-postcode",
+    "case-with-invoices-and-fee",
+    "accessibility-statement",
+    "goodbye",
+    "no-session",
+    "revoked-link",
+    "not-found",
+]
+def reach_page(page: Page, app, db, name: str) -> Response:
+    """Reach the named debtor page in this browser page and check its HTTP status."""
+    reach, status = DEBTOR_PAGES[name]
+    response = reach(page, app, db)
+    assert response.status == status, f"{name} answered {response.status} at {page.url}"
+    return response
+
+
+def reflow_params() -> list:
+    """Every language and template."""
+    return [pytest.param(lang, name, id=f"{lang}-{name}") for lang in LANGUAGES for name in ONE_PAGE_PER_TEMPLATE]
+
+
+# --- axe-core audits ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(DEBTOR_PAGES))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_debtor_page_has_no_axe_violations(new_context, app, db, lang, name):
+    page = new_context(lang=lang).new_page()
+    reach_page(page, app, db, name)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    violations = axe_violations(page)
+    assert not violations, describe_violations(f"{name} ({lang}, {page.url})", violations)
+
+
+def test_axe_audit_reports_violations_on_a_deliberately_broken_page(browser):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_content("<html><body><main><input type=text><p style='color:#bbb'>faint</p></main></body></html>")
+        rule_ids = {violation["id"] for violation in axe_violations(page)}
+    finally:
+        context.close()
+    assert {"html-has-lang", "label", "color-contrast"} <= rule_ids, rule_ids
+
+
+# --- reflow (WCAG 1.4.10): 320 CSS pixels is a 1280 px window at 400 % zoom -----------------------
+
+
+@pytest.mark.parametrize(("lang", "name"), reflow_params())
+def test_debtor_page_reflows_at_320_css_pixels_without_scrolling_sideways(new_context, app, db, lang, name):
+    page = new_context(lang=lang, width=320).new_page()
+    reach_page(page, app, db, name)
+    overflow = horizontal_overflow(page)
+    assert not overflow, f"{name} ({lang}) scrolls sideways at 320px: {overflow}"
+
+
+# --- keyboard only, no JavaScript ---------------------------------------------------------------
+
+
+def walk_keyboard_journey(page: Page, token: str) -> None:
+    """Open the link, Tab to Fortsæt, Enter; then Tab to the language switch, Enter; checking each step."""
+    page.goto(f"/l/{token}")
+    page.keyboard.press("Tab")
+    skip_link = page.locator("a[href='#main']")
+    assert is_focused(skip_link), f"first Tab focused {describe_focus(page)}, not the skip link"
+    expect(skip_link).to_be_in_viewport()
+    tab_until_focused(page, continue_button(page), max_tabs=5)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert urlsplit(page.url).path == "/sag"
+    assert token not in page.url
+    expect(page.locator("h1")).to_be_visible()
+    assert f"1.234,50{NBSP}kr." in page.locator("main").text_content()
+
+    tab_until_focused(page, page.locator("footer form.lang button[name=lang]"), max_tabs=20)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert urlsplit(page.url).path == "/sag"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert f"DKK{NBSP}1,234.50" in page.locator("main").text_content()
+
+
+def test_keyboard_only_journey_without_javascript_opens_the_case_and_switches_to_english(new_context, app, db):
+    page = new_context(javascript=False).new_page()
+    walk_keyboard_journey(page, token_for(app, make_case(db)))
+
+
+def test_journey_requests_stay_on_the_portal_and_never_carry_the_token_after_fortsaet(
+    new_context, app, db, live_server
+):
+    token = token_for(app, make_case(db))
+    page = new_context(javascript=False).new_page()
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+
+    walk_keyboard_journey(page, token)
+
+    origin = urlsplit(live_server)[:2]
+    foreign = [f"{r.method} {r.url}" for r in requests if urlsplit(r.url)[:2] != origin]
+    assert not foreign, f"requests left {live_server}: {foreign}"
+
+    posts = [n for n, r in enumerate(requests) if r.method == "POST" and urlsplit(r.url).path == f"/l/{token}"]
+    assert len(posts) == 1, [f"{r.method} {r.url}" for r in requests]
+    carrying_token = [
+        f"{r.method} {r.url} (Referer: {referer(r)})"
+        for r in requests[posts[0] + 1 :]
+        if token in r.url or token in referer(r)
+    ]
+    assert not carrying_token, f"requests after the POST carry the token: {carrying_token}"
+    leaking_referer = [f"{r.method} {r.url}" for r in requests if token in referer(r)]
+    assert not leaking_referer, f"requests send the token in their Referer: {leaking_referer}"
+
+
+def referer(request: Request) -> str:
+    """The Referer a request was sent with, from the headers Playwright saw and the raw ones Chromium sent."""
+    return request.headers.get("referer") or request.all_headers().get("referer") or ""
