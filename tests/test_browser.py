@@ -214,6 +214,8 @@ ONE_PAGE_PER_TEMPLATE = [
     "revoked-link",
     "not-found",
 ]
+
+
 def reach_page(page: Page, app, db, name: str) -> Response:
     """Reach the named debtor page in this browser page and check its HTTP status."""
     reach, status = DEBTOR_PAGES[name]

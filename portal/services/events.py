@@ -13,7 +13,9 @@ ACTOR_DEBTOR = "debtor"
 ACTOR_SYSTEM = "system"
 
 
-def record(session: Session, case: Case | Record, type_: str, *, actor: str, data: dict[str, Any] | None = None) -> Event:
+def record(
+    session: Session, case: Case | Record, type_: str, *, actor: str, data: dict[str, Any] | None = None
+) -> Event:
     """Append an event to the case's timeline (in the caller's transaction)."""
     event = Event(creditor_id=case.creditor_id, case_id=case.id, type=type_, actor=actor, data=data or {})
     session.add(event)
