@@ -38,10 +38,9 @@ class Config:
     REDIS_URL: str | None = None
     TRUSTED_PROXIES = 0
 
-    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_LOCALE = "da"  # portal.i18n.DEFAULT_LANGUAGE
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
-    LANGUAGES = ("da", "en")
 
     SESSION_COOKIE_NAME = "betal_session"
     SESSION_COOKIE_HTTPONLY = True

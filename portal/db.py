@@ -10,18 +10,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout for several processes."""
     parsed = make_url(url)
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         # Recycling instead of pre-pinging saves a round trip on every request; a connection broken
         # by a database restart fails one request and the pool then reconnects.
-        return create_engine(parsed, pool_recycle=300, pool_size=10, max_overflow=10)
+        return create_engine(parsed, pool_recycle=300, pool_size=10, max_overflow=10, **options)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": 15})
+    engine = create_engine(parsed, connect_args={"timeout": 15}, **options)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -37,9 +38,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def init_app(app: Flask) -> None:
     """Bind an engine and session factory to the app and close the session after each request."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    url = app.config["DATABASE_URL"]
+    engine = make_engine(url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Reads that need no transaction use their own autocommit pool: no BEGIN/ROLLBACK round trips
+    # per page view. (An in-memory SQLite database exists once per connection, so it shares.)
+    read_engine = engine if make_url(url).database in (None, "", ":memory:") else make_engine(url, autocommit=True)
+    app.extensions["db_read_engine"] = read_engine
+    app.extensions["db_read_sessionmaker"] = sessionmaker(bind=read_engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -55,8 +62,16 @@ def get_session() -> Session:
     return g.db_session
 
 
+def get_read_session() -> Session:
+    """Return this request's read-only session (autocommit: each query sees the latest commits)."""
+    if "db_read_session" not in g:
+        g.db_read_session = current_app.extensions["db_read_sessionmaker"]()
+    return g.db_read_session
+
+
 def _close_session(_exc: BaseException | None) -> None:
-    """Roll back whatever the edge did not commit and return the connection to the pool."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    """Roll back whatever the edge did not commit and return the connections to the pool."""
+    for name in ("db_session", "db_read_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()

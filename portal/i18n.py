@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency
-from flask import Flask, current_app, g, request, session
+from flask import Flask, g, request, session
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from phonenumbers import PhoneNumberFormat
@@ -18,6 +18,8 @@ from phonenumbers import PhoneNumberFormat
 from portal.branding import palette
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
 LANG_COOKIE = "betal_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Babel locale and pattern for money: Danish "1.234,50 kr.", English "DKK 1,234.50".
@@ -26,7 +28,7 @@ _MONEY_FORMATS = {"da": ("da_DK", None), "en": ("en_US", "\u00a4\u00a0#,##0.00")
 
 def supported(lang: str | None) -> str | None:
     """Return lang when the portal speaks it, else None."""
-    return lang if lang in current_app.config["LANGUAGES"] else None
+    return lang if lang in LANGUAGES else None
 
 
 def select_locale() -> str:
@@ -35,7 +37,7 @@ def select_locale() -> str:
         supported(request.cookies.get(LANG_COOKIE))
         or supported(session.get("locale"))
         or supported(g.get("debtor_locale"))
-        or current_app.config["BABEL_DEFAULT_LOCALE"]
+        or DEFAULT_LANGUAGE
     )
 
 

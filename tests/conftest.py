@@ -63,7 +63,13 @@ def app(database_url: str) -> Iterator[Flask]:
     app = create_app(PortalTestConfig(), {"DATABASE_URL": database_url})
     yield app
     _empty_tables(app)
+    dispose(app)
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection of an app (its read-write and its read-only engine)."""
     app.extensions["db_engine"].dispose()
+    app.extensions["db_read_engine"].dispose()
 
 
 def _empty_tables(app: Flask) -> None:
@@ -107,10 +113,12 @@ def query_counter(app: Flask):
     def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", count)
+    engines = {app.extensions["db_engine"], app.extensions["db_read_engine"]}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     yield statements
-    event.remove(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

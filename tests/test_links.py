@@ -12,7 +12,7 @@ from portal.config import TestConfig as PortalTestConfig
 from portal.models import Case, Event, utcnow
 from portal.services import links
 from portal.services.cases import NewInvoice, NewLine
-from tests.conftest import csrf_from, make_case, make_creditor, open_case, token_for
+from tests.conftest import csrf_from, dispose, make_case, make_creditor, open_case, token_for
 
 
 def _events(db, case, type_=None) -> list[Event]:
@@ -93,12 +93,12 @@ def test_rotated_key_keeps_old_links_working(app, database_url, db):
         assert new_token != old_token
         assert app.test_client().get(f"/l/{new_token}").status_code == 404
     finally:
-        rotated.extensions["db_engine"].dispose()
+        dispose(rotated)
     dropped = create_app(PortalTestConfig(), {"DATABASE_URL": database_url, "SECRET_KEY": "the-new-key"})
     try:
         assert dropped.test_client().get(f"/l/{old_token}").status_code == 404
     finally:
-        dropped.extensions["db_engine"].dispose()
+        dispose(dropped)
 
 
 def test_revoked_link_shows_how_to_get_a_new_one(app, client, db):
@@ -263,7 +263,7 @@ def test_postcode_attempts_are_rate_limited_per_link(database_url, db):
         page = client.get(path)
         assert client.post(path, data={"csrf_token": csrf_from(page.text), "postcode": "8000"}).status_code == 429
     finally:
-        app.extensions["db_engine"].dispose()
+        dispose(app)
 
 
 def test_link_endpoint_is_rate_limited(database_url, db):
@@ -278,7 +278,7 @@ def test_link_endpoint_is_rate_limited(database_url, db):
         page = client.get(f"/l/{token_for(app, case)}")
         assert "For mange forsøg" in page.text
     finally:
-        app.extensions["db_engine"].dispose()
+        dispose(app)
 
 
 def test_link_events_are_counted_in_the_database(app, client, db):

@@ -9,7 +9,7 @@ import redis
 
 from portal import create_app
 from portal.config import TestConfig as PortalTestConfig
-from tests.conftest import make_case, token_for
+from tests.conftest import dispose, make_case, token_for
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
 
@@ -41,7 +41,7 @@ def test_link_rate_limit_is_shared_through_redis(database_url, db):
     second = _app(database_url, REDIS_URL)  # another process: a fresh limiter, the same Redis
     assert _statuses(second, path, 1) == [429]
     for app in (first, second):
-        app.extensions["db_engine"].dispose()
+        dispose(app)
 
 
 def test_memory_counters_are_per_process(database_url, db):
@@ -52,4 +52,4 @@ def test_memory_counters_are_per_process(database_url, db):
     second = _app(database_url, "memory://")
     assert _statuses(second, path, 1) == [200]
     for app in (first, second):
-        app.extensions["db_engine"].dispose()
+        dispose(app)

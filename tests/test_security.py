@@ -6,7 +6,7 @@ import pytest
 
 from portal import create_app
 from portal.config import ProductionConfig
-from tests.conftest import make_case, open_case, token_for
+from tests.conftest import dispose, make_case, open_case, token_for
 
 BASELINE = {
     "X-Content-Type-Options": "nosniff",
@@ -69,7 +69,7 @@ def test_production_adds_hsts_and_secure_cookies(monkeypatch, database_url, db):
         assert "Secure" in page.headers["Set-Cookie"] and "HttpOnly" in page.headers["Set-Cookie"]
         assert "SameSite=Lax" in page.headers["Set-Cookie"]
     finally:
-        app.extensions["db_engine"].dispose()
+        dispose(app)
 
 
 def test_every_form_post_needs_a_csrf_token(app, client, db):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from limits import parse as parse_rate
 from sqlalchemy import select
 
 from portal.access import public
-from portal.db import get_session
+from portal.db import get_read_session, get_session
 from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
 from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
 from portal.extensions import limiter, link_rate_key
@@ -52,8 +53,7 @@ def _landing(case: Record, form, status: int = 200):
 def landing(token: str):
     """Show the neutral page with Fortsæt; a GET records fetch telemetry only, a HEAD nothing."""
     case = _resolve(token)
-    if request.method == "GET":
-        links.record_fetch(get_session(), case, user_agent=request.user_agent.string)
+    if request.method == "GET" and links.record_fetch(get_session(), case, user_agent=request.user_agent.string):
         get_session().commit()
     form = PostcodeForm() if case.creditor.require_postcode else ContinueForm()
     return _landing(case, form)
@@ -95,11 +95,15 @@ def _start_debtor_session(case: Record) -> None:
     session[SESSION_CASE] = case.public_id
     session[SESSION_LINK_VERSION] = case.link_version
     session["locale"] = case.debtor.locale
+    # Seed a fresh form token now (the old one went with the old session), so that viewing the case
+    # never has to rewrite the session cookie.
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    generate_csrf()
 
 
 def _load_case() -> Record:
     """Load the session's case; a revoked or expired link ends the session."""
-    case = case_view.load_case(get_session(), g.case_public_id, link_version=g.link_version)
+    case = case_view.load_case(get_read_session(), g.case_public_id, link_version=g.link_version)
     links.check_not_expired(case, grace_days=current_app.config["LINK_GRACE_DAYS"])
     return case
 
@@ -109,7 +113,7 @@ def case_page():
     """The case: what is owed, why, and what the debtor can do (rendered once per case revision)."""
     case = _load_case()
     key = ("case_page", case.id, case.revision, case.creditor.revision, current_locale())
-    return render_cached(key, lambda: _render_case_page(case_view.load_details(get_session(), case)))
+    return render_cached(key, lambda: _render_case_page(case_view.load_details(get_read_session(), case)))
 
 
 def _render_case_page(view: CaseView) -> str:
@@ -121,7 +125,7 @@ def _render_case_page(view: CaseView) -> str:
 @bp.get("/sag/oversigt.pdf")
 def overview_pdf():
     """The case overview as a PDF in the debtor's language, rendered once per case state."""
-    pdf = documents.overview_pdf(get_session(), case_view.load_details(get_session(), _load_case()))
+    pdf = documents.overview_pdf(get_session(), case_view.load_details(get_read_session(), _load_case()))
     get_session().commit()
     response = make_response(pdf)
     response.mimetype = "application/pdf"

@@ -48,19 +48,27 @@ _FEES = select(Fee).where(Fee.case_id == bindparam("case_id")).order_by(Fee.id)
 _PAYMENTS = select(Payment).where(Payment.case_id == bindparam("case_id")).order_by(Payment.paid_at, Payment.id)
 
 
-def _split(row, *prefixes: str) -> list[Record]:
+def _layout(statement) -> dict[str, list[tuple[int, str]]]:
+    """For each table prefix, the positions and names of its columns in the statement's rows."""
+    layout: dict[str, list[tuple[int, str]]] = {}
+    for index, column in enumerate(statement.selected_columns):
+        prefix, _, name = column.key.partition("__")
+        layout.setdefault(prefix, []).append((index, name))
+    return layout
+
+
+def _split(row, layout: dict[str, list[tuple[int, str]]], *prefixes: str) -> list[Record]:
     """Split a labelled row into one record per table prefix."""
-    values = {prefix: {} for prefix in prefixes}
-    for key, value in row._mapping.items():
-        prefix, _, name = key.partition("__")
-        if prefix in values:
-            values[prefix][name] = value
-    return [Record(**values[prefix]) for prefix in prefixes]
+    return [Record(**{name: row[index] for index, name in layout[prefix]}) for prefix in prefixes]
+
+
+_PARTIES_LAYOUT = _layout(_PARTIES)
+_INVOICE_LINES_LAYOUT = _layout(_INVOICE_LINES)
 
 
 def _case_record(row) -> Record:
     """The case record, with .creditor and .debtor attached."""
-    case, creditor, debtor = _split(row, "case", "creditor", "debtor")
+    case, creditor, debtor = _split(row, _PARTIES_LAYOUT, "case", "creditor", "debtor")
     case.creditor, case.debtor = creditor, debtor
     return case
 
@@ -123,7 +131,7 @@ def _invoices(rows) -> list[Record]:
     for row in rows:
         invoice = invoices.get(row.invoice__id)
         if invoice is None:
-            (invoice,) = _split(row, "invoice")
+            (invoice,) = _split(row, _INVOICE_LINES_LAYOUT, "invoice")
             invoice.lines = []
             invoices[invoice.id] = invoice
         if row.line__description is not None:
