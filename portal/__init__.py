@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import PROJECT_ROOT, Config, load_config
+from portal.sessions import CachedSerializerSessionInterface
 
 
 def create_app(config: Config | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +30,7 @@ def configure(app: Flask, config: Config, overrides: dict[str, Any]) -> None:
     """Load the settings object, then explicit overrides (tests, tools)."""
     app.config.from_object(config)
     app.config.update(overrides)
+    app.session_interface = CachedSerializerSessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -36,15 +38,15 @@ def configure(app: Flask, config: Config, overrides: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Wire the unbound extensions and the cross-cutting hooks."""
-    from portal import db, errors, i18n, pagecache, security
-    from portal.extensions import babel, csrf, limiter
+    from portal import db, errors, i18n, pagecache, ratelimit, security
+    from portal.extensions import babel, csrf
     from portal.logging import install_redaction
     from portal.services import revisions
 
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout for several processes."""
     parsed = make_url(url)
-    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    # An autocommit connection has no transaction to roll back when it returns to the pool.
+    options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
@@ -46,7 +47,6 @@ def init_app(app: Flask) -> None:
     # per page view. (An in-memory SQLite database exists once per connection, so it shares.)
     read_engine = engine if make_url(url).database in (None, "", ":memory:") else make_engine(url, autocommit=True)
     app.extensions["db_read_engine"] = read_engine
-    app.extensions["db_read_sessionmaker"] = sessionmaker(bind=read_engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -62,16 +62,18 @@ def get_session() -> Session:
     return g.db_session
 
 
-def get_read_session() -> Session:
-    """Return this request's read-only session (autocommit: each query sees the latest commits)."""
-    if "db_read_session" not in g:
-        g.db_read_session = current_app.extensions["db_read_sessionmaker"]()
-    return g.db_read_session
+def get_read_connection() -> Connection:
+    """Return this request's read-only connection (autocommit: each query sees the latest commits)."""
+    if "db_read_connection" not in g:
+        g.db_read_connection = current_app.extensions["db_read_engine"].connect()
+    return g.db_read_connection
 
 
 def _close_session(_exc: BaseException | None) -> None:
     """Roll back whatever the edge did not commit and return the connections to the pool."""
-    for name in ("db_session", "db_read_session"):
-        session = g.pop(name, None)
-        if session is not None:
-            session.close()
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+    connection = g.pop("db_read_connection", None)
+    if connection is not None:
+        connection.close()

@@ -38,6 +38,8 @@ def handle_http_error(error: HTTPException):
     response = make_response(_respond(status, title, detail))
     if getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -12,12 +12,15 @@ import threading
 from collections.abc import Callable, Hashable
 
 from cachetools import LRUCache
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
 from portal.security import csp_nonce
 
 CSRF_PLACEHOLDER = "__betal_csrf_token__"
+# A session may carry its signed CSRF token, made once when it starts, so a cached page is filled
+# without signing anything per view.
+SESSION_FORM_TOKEN = "form_token"  # noqa: S105 (a session key, not a secret)
 NONCE_PLACEHOLDER = "__betal_csp_nonce__"
 
 
@@ -68,7 +71,12 @@ def render_cached(key: Hashable, render: Callable[[], str]) -> str:
         finally:
             g.render_placeholders = False
         cache.put(key, html)
-    return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NONCE_PLACEHOLDER, csp_nonce())
+    return html.replace(CSRF_PLACEHOLDER, form_token()).replace(NONCE_PLACEHOLDER, csp_nonce())
+
+
+def form_token() -> str:
+    """This session's signed CSRF token (valid for the session's lifetime)."""
+    return session.get(SESSION_FORM_TOKEN) or generate_csrf()
 
 
 def init_app(app: Flask) -> None:

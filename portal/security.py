@@ -15,6 +15,9 @@ CSP = (
 # Pages whose URL carries a one-click token send no Referer at all, not even to the portal itself.
 TOKEN_PATH_PREFIX = "/l/"  # noqa: S105 (a path, not a secret)
 STATIC_PATH_PREFIX = "/static/"
+NO_REFERRER, SAME_ORIGIN = "no-referrer", "same-origin"
+# Every response but a static file or one that chose its own caching (the creditor's logo).
+NOT_CACHED = [("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow")]
 
 
 def csp_nonce() -> str:
@@ -26,25 +29,25 @@ def csp_nonce() -> str:
 
 def security_headers_hook(hsts: bool) -> Callable[[Response], Response]:
     """The after-request hook; constant headers are built once, not per response."""
-    constant = {
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-    }
+    constant = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ]
     if hsts:
-        constant["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        constant.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
 
     def set_security_headers(response: Response) -> Response:
         """Add the baseline headers; pages are never cached nor indexed, static files may be cached."""
         headers = response.headers
-        headers.update(constant)
-        headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
         path = request.path
-        headers["Referrer-Policy"] = "no-referrer" if path.startswith(TOKEN_PATH_PREFIX) else "same-origin"
-        if not path.startswith(STATIC_PATH_PREFIX) and not response.cache_control.public:
-            headers["Cache-Control"] = "no-store"
-            headers["X-Robots-Tag"] = "noindex, nofollow"
+        added = [*constant, ("Referrer-Policy", NO_REFERRER if path.startswith(TOKEN_PATH_PREFIX) else SAME_ORIGIN)]
+        if "Content-Security-Policy" not in headers:
+            added.append(("Content-Security-Policy", CSP.format(nonce=csp_nonce())))
+        if not path.startswith(STATIC_PATH_PREFIX) and "Cache-Control" not in headers:
+            added += NOT_CACHED
+        headers.extend(added)
         return response
 
     return set_security_headers

@@ -277,6 +277,7 @@ def test_link_endpoint_is_rate_limited(database_url, db):
         assert statuses == [200] * 5 + [429]
         page = client.get(f"/l/{token_for(app, case)}")
         assert "For mange forsøg" in page.text
+        assert 1 <= int(page.headers["Retry-After"]) <= 60
     finally:
         dispose(app)
 

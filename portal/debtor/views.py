@@ -6,17 +6,16 @@ from datetime import date
 
 from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from limits import parse as parse_rate
 from sqlalchemy import select
 
 from portal.access import public
-from portal.db import get_read_session, get_session
+from portal.db import get_read_connection, get_session
 from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
 from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
-from portal.extensions import limiter, link_rate_key
-from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, current_locale, supported
+from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, select_locale, supported
 from portal.models import Creditor
-from portal.pagecache import render_cached
+from portal.pagecache import SESSION_FORM_TOKEN, render_cached
+from portal.ratelimit import client_address, hit, limited
 from portal.services import case_view, documents, links
 from portal.services.case_view import CaseView, Record
 from portal.services.errors import PostcodeMismatch
@@ -25,9 +24,10 @@ from portal.services.fik import fi_payment_line
 ACCESSIBILITY_STATEMENT_REVIEWED = date(2026, 11, 22)
 
 
-def _link_rate() -> str:
-    """The configured rate limit for one-click link requests."""
-    return current_app.config["LINK_RATE_LIMIT"]
+def link_rate_key() -> str:
+    """Count link requests per client address and link, so one link cannot be hammered."""
+    token = (request.view_args or {}).get("token", "")
+    return f"{client_address()}|{token.split('.', 1)[0]}"
 
 
 def _signer():
@@ -49,7 +49,7 @@ def _landing(case: Record, form, status: int = 200):
 
 @bp.route("/l/<token>", methods=["GET", "HEAD"])
 @public
-@limiter.limit(_link_rate, key_func=link_rate_key)
+@limited("LINK_RATE_LIMIT", key=link_rate_key)
 def landing(token: str):
     """Show the neutral page with Fortsæt; a GET records fetch telemetry only, a HEAD nothing."""
     case = _resolve(token)
@@ -61,7 +61,7 @@ def landing(token: str):
 
 @bp.post("/l/<token>")
 @public
-@limiter.limit(_link_rate, key_func=link_rate_key)
+@limited("LINK_RATE_LIMIT", key=link_rate_key)
 def engage(token: str):
     """Exchange the token for a debtor session, record link.engaged once, and go to the clean URL."""
     case = _resolve(token)
@@ -83,9 +83,7 @@ def engage(token: str):
 
 def _count_postcode_attempt(case: Record) -> None:
     """Allow only a few postcode attempts per link, whoever makes them."""
-    rate = parse_rate(current_app.config["POSTCODE_RATE_LIMIT"])
-    if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.hit(rate, "postcode", case.link_id):
-        abort(429)
+    hit(current_app.config["POSTCODE_RATE_LIMIT"], "postcode", case.link_id)
 
 
 def _start_debtor_session(case: Record) -> None:
@@ -95,15 +93,15 @@ def _start_debtor_session(case: Record) -> None:
     session[SESSION_CASE] = case.public_id
     session[SESSION_LINK_VERSION] = case.link_version
     session["locale"] = case.debtor.locale
-    # Seed a fresh form token now (the old one went with the old session), so that viewing the case
-    # never has to rewrite the session cookie.
+    # A fresh form token now (the old one went with the old session): viewing the case then never
+    # rewrites the session cookie nor signs a token per view.
     g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
-    generate_csrf()
+    session[SESSION_FORM_TOKEN] = generate_csrf()
 
 
 def _load_case() -> Record:
     """Load the session's case; a revoked or expired link ends the session."""
-    case = case_view.load_case(get_read_session(), g.case_public_id, link_version=g.link_version)
+    case = case_view.load_case(get_read_connection(), g.case_public_id, link_version=g.link_version)
     links.check_not_expired(case, grace_days=current_app.config["LINK_GRACE_DAYS"])
     return case
 
@@ -112,8 +110,8 @@ def _load_case() -> Record:
 def case_page():
     """The case: what is owed, why, and what the debtor can do (rendered once per case revision)."""
     case = _load_case()
-    key = ("case_page", case.id, case.revision, case.creditor.revision, current_locale())
-    return render_cached(key, lambda: _render_case_page(case_view.load_details(get_read_session(), case)))
+    key = ("case_page", case.id, case.revision, case.creditor.revision, select_locale())
+    return render_cached(key, lambda: _render_case_page(case_view.load_details(get_read_connection(), case)))
 
 
 def _render_case_page(view: CaseView) -> str:
@@ -125,7 +123,7 @@ def _render_case_page(view: CaseView) -> str:
 @bp.get("/sag/oversigt.pdf")
 def overview_pdf():
     """The case overview as a PDF in the debtor's language, rendered once per case state."""
-    pdf = documents.overview_pdf(get_session(), case_view.load_details(get_read_session(), _load_case()))
+    pdf = documents.overview_pdf(get_session(), case_view.load_details(get_read_connection(), _load_case()))
     get_session().commit()
     response = make_response(pdf)
     response.mimetype = "application/pdf"

@@ -1,8 +1,10 @@
 """The debtor's read model of a case: plain records loaded with four Core queries (one on a cache hit).
 
-The case page is the hottest page of the portal, so it reads rows, not ORM objects: one query for
-the case with its creditor and debtor (enough to check the link and find a cached rendering), and
-three more for invoices with their lines, fees and payments when the page must be rendered.
+The case page is the hottest page of the portal, so it reads rows, not ORM objects (from a session or,
+on the case page, straight from a read-only connection). One narrow query, the stamp, says whether the
+session's link still opens the case and which revision to show; it also carries what an error page
+shows of the creditor. Rendering needs three more: the case with creditor, debtor, invoices and lines
+in one joined query, then fees, then payments.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import Column, bindparam, select
+from sqlalchemy import Column, Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
@@ -28,6 +30,11 @@ def _columns(model, *, without: tuple[str, ...] = ()) -> list[Column]:
     return [c.label(f"{table.name}__{c.name}") for c in table.columns if c.name not in without]
 
 
+# What the stamp reads: the link and revision state, and the creditor's brand and contact details.
+_STAMP_CASE_COLUMNS = ("id", "public_id", "revision", "link_version", "status", "closed_at", "creditor_id", "debtor_id")
+_STAMP_CREDITOR_COLUMNS = (
+    "id", "public_id", "name", "contact_phone", "contact_email", "brand_color", "logo_content_type", "revision",
+)
 # Plain table columns (not ORM attributes) keep these statements on SQLAlchemy's lean Core path.
 _case, _creditor, _debtor = Case.__table__, Creditor.__table__, Debtor.__table__
 _invoice, _line = Invoice.__table__, InvoiceLine.__table__
@@ -36,16 +43,27 @@ _PARTIES = (
     .join_from(_case, _creditor, _creditor.c.id == _case.c.creditor_id)
     .join(_debtor, _debtor.c.id == _case.c.debtor_id)
 )
-_BY_PUBLIC_ID = _PARTIES.where(_case.c.public_id == bindparam("public_id"))
 _BY_LINK_ID = _PARTIES.where(_case.c.link_id == bindparam("link_id"))
-_INVOICE_LINES = (
-    select(*_columns(Invoice), _line.c.description.label("line__description"), _line.c.amount.label("line__amount"))
+_STAMP = (
+    select(
+        *(_case.c[name].label(f"case__{name}") for name in _STAMP_CASE_COLUMNS),
+        *(_creditor.c[name].label(f"creditor__{name}") for name in _STAMP_CREDITOR_COLUMNS),
+    )
+    .join_from(_case, _creditor, _creditor.c.id == _case.c.creditor_id)
+    .where(_case.c.public_id == bindparam("public_id"))
+)
+_FULL = (
+    _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine))
+    .outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
     .outerjoin(_line, _line.c.invoice_id == _invoice.c.id)
-    .where(_invoice.c.case_id == bindparam("case_id"))
+    .where(_case.c.id == bindparam("case_id"))
     .order_by(_invoice.c.due_on, _invoice.c.id, _line.c.position, _line.c.id)
 )
-_FEES = select(Fee).where(Fee.case_id == bindparam("case_id")).order_by(Fee.id)
-_PAYMENTS = select(Payment).where(Payment.case_id == bindparam("case_id")).order_by(Payment.paid_at, Payment.id)
+_fee, _payment = Fee.__table__, Payment.__table__
+_FEES = select(_fee).where(_fee.c.case_id == bindparam("case_id")).order_by(_fee.c.id)
+_PAYMENTS = (
+    select(_payment).where(_payment.c.case_id == bindparam("case_id")).order_by(_payment.c.paid_at, _payment.c.id)
+)
 
 
 def _layout(statement) -> dict[str, list[tuple[int, str]]]:
@@ -63,28 +81,29 @@ def _split(row, layout: dict[str, list[tuple[int, str]]], *prefixes: str) -> lis
 
 
 _PARTIES_LAYOUT = _layout(_PARTIES)
-_INVOICE_LINES_LAYOUT = _layout(_INVOICE_LINES)
+_STAMP_LAYOUT = _layout(_STAMP)
+_FULL_LAYOUT = _layout(_FULL)
 
 
-def _case_record(row) -> Record:
+def _case_record(row, layout: dict[str, list[tuple[int, str]]] = _PARTIES_LAYOUT) -> Record:
     """The case record, with .creditor and .debtor attached."""
-    case, creditor, debtor = _split(row, _PARTIES_LAYOUT, "case", "creditor", "debtor")
+    case, creditor, debtor = _split(row, layout, "case", "creditor", "debtor")
     case.creditor, case.debtor = creditor, debtor
     return case
 
 
-def find_by_link_id(session: Session, link_id: str) -> Record | None:
+def find_by_link_id(session: Session | Connection, link_id: str) -> Record | None:
     """The case a link id belongs to, with creditor and debtor, or None."""
     row = session.execute(_BY_LINK_ID, {"link_id": link_id}).one_or_none()
     return None if row is None else _case_record(row)
 
 
-def load_case(session: Session, case_public_id: str, *, link_version: int | None = None) -> Record:
-    """The case with creditor and debtor (one query); NotFound, or LinkRevoked for a stale session link."""
-    row = session.execute(_BY_PUBLIC_ID, {"public_id": case_public_id}).one_or_none()
+def load_case(session: Session | Connection, case_public_id: str, *, link_version: int | None = None) -> Record:
+    """The case's stamp (one narrow query); NotFound, or LinkRevoked for a stale session link."""
+    row = session.execute(_STAMP, {"public_id": case_public_id}).one_or_none()
     if row is None:
         raise NotFound()
-    case = _case_record(row)
+    case, case.creditor = _split(row, _STAMP_LAYOUT, "case", "creditor")
     if link_version is not None and link_version != case.link_version:
         raise LinkRevoked(case=case)
     return case
@@ -125,31 +144,37 @@ class CaseView:
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
-def _invoices(rows) -> list[Record]:
-    """Group invoice-with-line rows into invoice records with .lines."""
+def _invoices(rows: list) -> list[Record]:
+    """Group the joined rows (one per invoice line) into invoice records with .lines."""
     invoices: dict[int, Record] = {}
     for row in rows:
-        invoice = invoices.get(row.invoice__id)
+        invoice_id = row.invoice__id
+        if invoice_id is None:
+            continue  # a case without invoices: its one row has no invoice
+        invoice = invoices.get(invoice_id)
         if invoice is None:
-            (invoice,) = _split(row, _INVOICE_LINES_LAYOUT, "invoice")
+            (invoice,) = _split(row, _FULL_LAYOUT, "invoice")
             invoice.lines = []
-            invoices[invoice.id] = invoice
-        if row.line__description is not None:
-            invoice.lines.append(Record(description=row.line__description, amount=row.line__amount))
+            invoices[invoice_id] = invoice
+        if row.invoice_line__id is not None:
+            invoice.lines.append(Record(description=row.invoice_line__description, amount=row.invoice_line__amount))
     return list(invoices.values())
 
 
-def load_details(session: Session, case: Record) -> CaseView:
-    """Add invoices with lines, fees and payments to a loaded case (three queries)."""
+def load_details(session: Session | Connection, case: Record) -> CaseView:
+    """Everything the page shows, for a case whose stamp was read (three queries)."""
     by_case = {"case_id": case.id}
+    rows = session.execute(_FULL, by_case).all()
+    if not rows:
+        raise NotFound()
     return CaseView(
-        case=case,
-        invoices=_invoices(session.execute(_INVOICE_LINES, by_case)),
-        fees=list(session.scalars(_FEES, by_case)),
-        payments=list(session.scalars(_PAYMENTS, by_case)),
+        case=_case_record(rows[0], _FULL_LAYOUT),
+        invoices=_invoices(rows),
+        fees=list(session.execute(_FEES, by_case)),
+        payments=list(session.execute(_PAYMENTS, by_case)),
     )
 
 
-def load_case_view(session: Session, case_public_id: str, *, link_version: int | None = None) -> CaseView:
+def load_case_view(session: Session | Connection, case_public_id: str, *, link_version: int | None = None) -> CaseView:
     """Everything the case page and the PDF show, in four queries."""
     return load_details(session, load_case(session, case_public_id, link_version=link_version))
