@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 
 from portal.access import public
 from portal.db import get_read_connection, get_session
 from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
 from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
 from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, select_locale, supported
-from portal.models import Creditor
 from portal.pagecache import SESSION_FORM_TOKEN, render_cached
 from portal.ratelimit import client_address, hit, limited
-from portal.services import case_view, documents, links
+from portal.services import case_view, creditors, documents, links
 from portal.services.case_view import CaseView, Record
 from portal.services.errors import PostcodeMismatch
 from portal.services.fik import fi_payment_line
@@ -144,10 +143,7 @@ def switch_language():
     """Remember the chosen language and go back to the page the debtor was on."""
     form = LanguageForm()
     lang = supported(form.lang.data) if form.validate_on_submit() else None
-    target = form.next.data or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("debtor.accessibility")
-    response = redirect(target, 303)
+    response = redirect(_local_path(form.next.data) or url_for("debtor.accessibility"), 303)
     if lang:
         response.set_cookie(
             LANG_COOKIE,
@@ -158,6 +154,16 @@ def switch_language():
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def _local_path(target: str | None) -> str | None:
+    """target if it is a path on this site, else None (no open redirects, however disguised)."""
+    if not target or "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.get("/tilgaengelighed")
@@ -175,14 +181,10 @@ def accessibility():
 @public
 def logo(creditor_id: str):
     """A creditor's logo; public by nature and cacheable."""
-    row = (
-        get_session()
-        .execute(select(Creditor.logo, Creditor.logo_content_type).where(Creditor.public_id == creditor_id))
-        .one_or_none()
-    )
-    if row is None or row.logo is None:
+    found = creditors.logo(get_read_connection(), creditor_id)
+    if found is None:
         abort(404)
-    response = Response(row.logo, mimetype=row.logo_content_type or "application/octet-stream")
+    response = Response(found[0], mimetype=found[1])
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response.cache_control.public = True
     response.cache_control.max_age = 3600

@@ -33,7 +33,14 @@ def _columns(model, *, without: tuple[str, ...] = ()) -> list[Column]:
 # What the stamp reads: the link and revision state, and the creditor's brand and contact details.
 _STAMP_CASE_COLUMNS = ("id", "public_id", "revision", "link_version", "status", "closed_at", "creditor_id", "debtor_id")
 _STAMP_CREDITOR_COLUMNS = (
-    "id", "public_id", "name", "contact_phone", "contact_email", "brand_color", "logo_content_type", "revision",
+    "id",
+    "public_id",
+    "name",
+    "contact_phone",
+    "contact_email",
+    "brand_color",
+    "logo_content_type",
+    "revision",
 )
 # Plain table columns (not ORM attributes) keep these statements on SQLAlchemy's lean Core path.
 _case, _creditor, _debtor = Case.__table__, Creditor.__table__, Debtor.__table__

@@ -15,8 +15,9 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from portal.i18n import today
-from portal.models import Creditor, RenderedDocument
-from portal.services.case_view import CaseView
+from portal.models import RenderedDocument
+from portal.services import creditors
+from portal.services.case_view import CaseView, Record
 from portal.services.fik import fi_payment_line
 
 OVERVIEW = "overview"
@@ -40,14 +41,13 @@ def template_version(name: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def _logo_data_uri(session: Session, creditor: Creditor) -> str | None:
+def _logo_data_uri(session: Session, creditor: Record) -> str | None:
     """The creditor's logo inlined as a data: URL (the fetcher loads nothing else)."""
-    row = session.execute(
-        select(Creditor.logo, Creditor.logo_content_type).where(Creditor.id == creditor.id)
-    ).one_or_none()
-    if row is None or row.logo is None:
+    found = creditors.logo(session, creditor.public_id)
+    if found is None:
         return None
-    return f"data:{row.logo_content_type};base64,{base64.b64encode(row.logo).decode()}"
+    content, content_type = found
+    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
 
 
 def overview_pdf(session: Session, view: CaseView) -> bytes:
