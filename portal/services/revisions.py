@@ -2,6 +2,8 @@
 
 Rendered pages and documents are cached under these revisions, so a cached rendering is reused
 exactly while nothing it shows has changed, in every process, without anyone remembering to clear it.
+Only ORM flushes are seen: code that changes shown data with a Core or bulk UPDATE/INSERT/DELETE must
+add `revision = revision + 1` to the affected cases itself.
 """
 
 from __future__ import annotations
