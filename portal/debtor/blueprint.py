@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template, request, session
 
 from portal.access import is_public
+from portal.db import get_read_connection
+from portal.services import case_view
 from portal.services.errors import LinkError, NotFound
 
 bp = Blueprint("debtor", __name__)
@@ -31,9 +33,11 @@ def link_error(error: LinkError):
     """A link or session that cannot open its case: a kind page without any case data."""
     session.pop(SESSION_CASE, None)
     session.pop(SESSION_LINK_VERSION, None)
-    status = 404 if error.case is None else 410
-    creditor = error.case.creditor if error.case is not None else None
-    return render_template("debtor/link_error.html", reason=error.reason, creditor=creditor), status
+    if error.case is None:
+        return render_template("debtor/link_error.html", reason=error.reason, creditor=None), 404
+    # A genuine but outdated link: say whom to ask for a new one.
+    creditor = case_view.find_creditor(get_read_connection(), error.case.creditor_id)
+    return render_template("debtor/link_error.html", reason=error.reason, creditor=creditor), 410
 
 
 @bp.errorhandler(NotFound)

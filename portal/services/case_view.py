@@ -2,9 +2,8 @@
 
 The case page is the hottest page of the portal, so it reads rows, not ORM objects (from a session or,
 on the case page, straight from a read-only connection). One narrow query, the stamp, says whether the
-session's link still opens the case and which revision to show; it also carries what an error page
-shows of the creditor. Rendering needs three more: the case with creditor, debtor, invoices and lines
-in one joined query, then fees, then payments.
+session's link still opens the case and which revision to show. Rendering needs three more: the case
+with creditor, debtor, invoices and lines in one joined query, then fees, then payments.
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ _PARTIES = (
     .join(_debtor, _debtor.c.id == _case.c.debtor_id)
 )
 _BY_LINK_ID = _PARTIES.where(_case.c.link_id == bindparam("link_id"))
+_CREDITOR = select(*_columns(Creditor, without=("logo",))).where(_creditor.c.id == bindparam("creditor_id"))
 _STAMP = (
     select(
         *(_case.c[name].label(f"case__{name}") for name in _STAMP_CASE_COLUMNS),
@@ -89,6 +89,7 @@ def _split(row, layout: dict[str, list[tuple[int, str]]], *prefixes: str) -> lis
 
 _PARTIES_LAYOUT = _layout(_PARTIES)
 _STAMP_LAYOUT = _layout(_STAMP)
+_CREDITOR_LAYOUT = _layout(_CREDITOR)
 _FULL_LAYOUT = _layout(_FULL)
 
 
@@ -103,6 +104,12 @@ def find_by_link_id(session: Session | Connection, link_id: str) -> Record | Non
     """The case a link id belongs to, with creditor and debtor, or None."""
     row = session.execute(_BY_LINK_ID, {"link_id": link_id}).one_or_none()
     return None if row is None else _case_record(row)
+
+
+def find_creditor(session: Session | Connection, creditor_id: int) -> Record | None:
+    """A creditor's details (without the logo bytes), e.g. for a page that explains a broken link."""
+    row = session.execute(_CREDITOR, {"creditor_id": creditor_id}).one_or_none()
+    return None if row is None else _split(row, _CREDITOR_LAYOUT, "creditor")[0]
 
 
 def load_case(session: Session | Connection, case_public_id: str, *, link_version: int | None = None) -> Record:
