@@ -289,3 +289,26 @@ def test_link_events_are_counted_in_the_database(app, client, db):
     assert count == 3  # case.created, link.fetched, link.engaged
     db.expire_all()
     assert db.get(Case, case.id).link_engaged_version == 1
+
+
+def test_concurrent_continue_from_two_tabs_records_engaged_once(app, db):
+    import threading
+
+    case = make_case(db)
+    path = f"/l/{token_for(app, case)}"
+    tabs = [app.test_client() for _ in range(4)]
+    tokens = [csrf_from(tab.get(path).text) for tab in tabs]
+    barrier = threading.Barrier(len(tabs))
+    statuses = []
+
+    def press(tab, csrf):
+        barrier.wait()
+        statuses.append(tab.post(path, data={"csrf_token": csrf}).status_code)
+
+    threads = [threading.Thread(target=press, args=pair) for pair in zip(tabs, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [303] * len(tabs)
+    assert len(_events(db, case, "link.engaged")) == 1
