@@ -29,18 +29,9 @@ def _columns(model, *, without: tuple[str, ...] = ()) -> list[Column]:
     return [c.label(f"{table.name}__{c.name}") for c in table.columns if c.name not in without]
 
 
-# What the stamp reads: the link and revision state, and the creditor's brand and contact details.
-_STAMP_CASE_COLUMNS = ("id", "public_id", "revision", "link_version", "status", "closed_at", "creditor_id", "debtor_id")
-_STAMP_CREDITOR_COLUMNS = (
-    "id",
-    "public_id",
-    "name",
-    "contact_phone",
-    "contact_email",
-    "brand_color",
-    "logo_content_type",
-    "revision",
-)
+# What the stamp reads: only the link and revision state (the driver does work per column and row).
+_STAMP_CASE_COLUMNS = ("id", "revision", "link_version", "status", "closed_at", "creditor_id")
+_STAMP_CREDITOR_COLUMNS = ("revision",)
 # Plain table columns (not ORM attributes) keep these statements on SQLAlchemy's lean Core path.
 _case, _creditor, _debtor = Case.__table__, Creditor.__table__, Debtor.__table__
 _invoice, _line = Invoice.__table__, InvoiceLine.__table__
