@@ -55,7 +55,6 @@ class Config:
     WTF_CSRF_SSL_STRICT = False
 
     RATELIMIT_ENABLED = True
-    RATELIMIT_HEADERS_ENABLED = True
     LINK_RATE_LIMIT = "60 per minute"
     POSTCODE_RATE_LIMIT = "5 per 15 minutes"
     LINK_GRACE_DAYS = 30

@@ -54,6 +54,5 @@ def security_headers_hook(hsts: bool) -> Callable[[Response], Response]:
 
 
 def init_app(app: Flask) -> None:
-    """Install the header hook and expose the nonce to templates."""
+    """Install the header hook (templates get the nonce through portal.pagecache)."""
     app.after_request(security_headers_hook(app.config["HSTS"]))
-    app.add_template_global(csp_nonce)

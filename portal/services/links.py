@@ -98,42 +98,34 @@ def looks_like_scanner(user_agent: str) -> bool:
     return not agent or any(hint in agent for hint in _SCANNER_HINTS)
 
 
-def record_fetch(session: Session, case: Record, *, user_agent: str) -> bool:
-    """Record fetch telemetry the first time a link version is fetched; later fetches write nothing."""
-    if case.link_fetched_version >= case.link_version:
+def _record_once(session: Session, case: Record, column: str, type_: str, data: dict) -> bool:
+    """Move a per-link-version marker column up to the current version and record the event, exactly once.
+
+    The conditional UPDATE lets only one of several concurrent requests through, on SQLite and PostgreSQL.
+    """
+    if getattr(case, column) >= case.link_version:
         return False
+    marker = getattr(Case, column)
     claimed = session.execute(
         update(Case)
-        .where(Case.id == case.id, Case.link_fetched_version < case.link_version)
-        .values(link_fetched_version=case.link_version)
+        .where(Case.id == case.id, marker < case.link_version)
+        .values({marker: case.link_version})
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        events.record(
-            session,
-            case,
-            "link.fetched",
-            actor=events.ACTOR_DEBTOR,
-            data={"link_version": case.link_version, "maybe_scanner": looks_like_scanner(user_agent)},
-        )
+        events.record(session, case, type_, actor=events.ACTOR_DEBTOR, data={"link_version": case.link_version, **data})
     return bool(claimed)
+
+
+def record_fetch(session: Session, case: Record, *, user_agent: str) -> bool:
+    """Record fetch telemetry the first time a link version is fetched; later fetches write nothing."""
+    data = {"maybe_scanner": looks_like_scanner(user_agent)}
+    return _record_once(session, case, "link_fetched_version", "link.fetched", data)
 
 
 def engage(session: Session, case: Record) -> bool:
     """Record link.engaged once per link version, however often Fortsæt is pressed."""
-    if case.link_engaged_version >= case.link_version:
-        return False
-    claimed = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.link_engaged_version < case.link_version)
-        .values(link_engaged_version=case.link_version)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed:
-        events.record(
-            session, case, "link.engaged", actor=events.ACTOR_DEBTOR, data={"link_version": case.link_version}
-        )
-    return bool(claimed)
+    return _record_once(session, case, "link_engaged_version", "link.engaged", {})
 
 
 def normalise_postcode(value: str) -> str:
