@@ -1,5 +1,6 @@
 """Rate limits for the few endpoints that need them, counted by the `limits` library.
 
+A moving window counts the attempts of the last period, so there is no burst at a clock boundary.
 Counters live in memory by default and in Redis with PORTAL_REDIS_URL, so every process shares
 them. Only the decorated views pay for a limit; other requests run no rate-limit code at all.
 """
@@ -13,7 +14,7 @@ from functools import lru_cache, wraps
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 
@@ -27,7 +28,7 @@ def hit(rate: str, *identifiers: str) -> None:
     """Count one attempt against a rate; answer 429 with Retry-After once it is used up."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
-    limiter: FixedWindowRateLimiter = current_app.extensions["rate_limiter"]
+    limiter: MovingWindowRateLimiter = current_app.extensions["rate_limiter"]
     item = _item(rate)
     if not limiter.hit(item, *identifiers):
         reset_at = limiter.get_window_stats(item, *identifiers).reset_time
@@ -55,4 +56,4 @@ def limited(setting: str, key: Callable[[], str]) -> Callable:
 
 def init_app(app: Flask) -> None:
     """Connect the counters' storage (memory:// or a Redis URL)."""
-    app.extensions["rate_limiter"] = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+    app.extensions["rate_limiter"] = MovingWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
