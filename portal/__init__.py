@@ -38,7 +38,7 @@ def configure(app: Flask, config: Config, overrides: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Wire the unbound extensions and the cross-cutting hooks."""
-    from portal import db, errors, i18n, pagecache, ratelimit, security
+    from portal import db, errors, i18n, pagecache, ratelimit, security, stampcache
     from portal.extensions import babel, csrf
     from portal.logging import install_redaction
     from portal.services import revisions
@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
+    stampcache.init_app(app)
     errors.init_app(app)
     install_redaction()
     revisions.install()

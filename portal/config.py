@@ -61,6 +61,8 @@ class Config:
     HSTS = False
     ACCESSIBILITY_EMAIL = "tilgaengelighed@betal.dk"
     PAGE_CACHE_SIZE = 1024
+    # PostgreSQL only: how long a process may keep a case stamp it is notified about (0 = never keep).
+    STAMP_CACHE_SECONDS = 10.0
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
@@ -75,6 +77,7 @@ class Config:
         self.LINK_RATE_LIMIT = os.environ.get("PORTAL_LINK_RATE_LIMIT") or self.LINK_RATE_LIMIT
         self.ACCESSIBILITY_EMAIL = os.environ.get("PORTAL_ACCESSIBILITY_EMAIL") or self.ACCESSIBILITY_EMAIL
         self.PAGE_CACHE_SIZE = int(os.environ.get("PORTAL_PAGE_CACHE_SIZE") or self.PAGE_CACHE_SIZE)
+        self.STAMP_CACHE_SECONDS = float(os.environ.get("PORTAL_STAMP_CACHE_SECONDS") or self.STAMP_CACHE_SECONDS)
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""

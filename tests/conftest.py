@@ -70,6 +70,8 @@ def dispose(app: Flask) -> None:
     """Close every pooled connection of an app (its read-write and its read-only engine)."""
     app.extensions["db_engine"].dispose()
     app.extensions["db_read_engine"].dispose()
+    if "stamp_cache" in app.extensions:
+        app.extensions["stamp_cache"].close()
 
 
 def _empty_tables(app: Flask) -> None:

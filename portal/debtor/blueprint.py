@@ -6,13 +6,14 @@ from flask import Blueprint, current_app, g, render_template, request, session
 
 from portal.access import is_public
 from portal.db import get_read_connection
-from portal.services import case_view
+from portal.services import case_view, revisions
 from portal.services.errors import LinkError, NotFound
 
 bp = Blueprint("debtor", __name__)
 
 SESSION_CASE = "case"
 SESSION_LINK_VERSION = "lv"
+SESSION_REVISION = "rev"  # the case revision the debtor's own last change produced (read-your-writes)
 
 
 @bp.before_request
@@ -26,6 +27,16 @@ def require_case_session():
     g.case_public_id = case_id
     g.link_version = session.get(SESSION_LINK_VERSION)
     return None
+
+
+@bp.after_request
+def remember_own_change(response):
+    """After a request that changed the debtor's case, no worker may show them an older revision."""
+    changed = g.db_session.info.get(revisions.COMMITTED) if "db_session" in g else None
+    revision = changed.get(session.get(SESSION_CASE)) if changed else None
+    if revision is not None and revision > session.get(SESSION_REVISION, 0):
+        session[SESSION_REVISION] = revision
+    return response
 
 
 @bp.errorhandler(LinkError)

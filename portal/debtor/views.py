@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
+from portal import stampcache
 from portal.access import public
 from portal.db import get_read_connection, get_session
-from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, bp
+from portal.debtor.blueprint import SESSION_CASE, SESSION_LINK_VERSION, SESSION_REVISION, bp
 from portal.debtor.forms import ContinueForm, LanguageForm, PostcodeForm
 from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, select_locale, supported
 from portal.pagecache import SESSION_FORM_TOKEN, render_cached
@@ -100,7 +101,8 @@ def _start_debtor_session(case: Record) -> None:
 
 def _load_case() -> Record:
     """Load the session's case; a revoked or expired link ends the session."""
-    case = case_view.load_case(get_read_connection(), g.case_public_id, link_version=g.link_version)
+    min_revision = session.get(SESSION_REVISION, 0)
+    case = stampcache.load_case(g.case_public_id, link_version=g.link_version, min_revision=min_revision)
     links.check_not_expired(case, grace_days=current_app.config["LINK_GRACE_DAYS"])
     return case
 

@@ -109,9 +109,14 @@ def load_case(session: Session | Connection, case_public_id: str, *, link_versio
     if row is None:
         raise NotFound()
     case, case.creditor = _split(row, _STAMP_LAYOUT, "case", "creditor")
+    check_link_version(case, link_version)
+    return case
+
+
+def check_link_version(case: Record, link_version: int | None) -> None:
+    """LinkRevoked when a session's link version is no longer the case's."""
     if link_version is not None and link_version != case.link_version:
         raise LinkRevoked(case=case)
-    return case
 
 
 @dataclass(frozen=True)
