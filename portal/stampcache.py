@@ -38,6 +38,7 @@ from portal.services.case_view import Record
 CHANNEL = "betal_stamp"  # the channel migration 0002's triggers notify
 _RECONNECT_DELAYS = (0.5, 1, 2, 5, 10)
 _caches: weakref.WeakSet[StampCache] = weakref.WeakSet()
+_starting = threading.Lock()
 log = logging.getLogger(__name__)
 
 
@@ -54,12 +55,15 @@ class StampCache:
 
     def _start(self) -> None:
         """Begin listening in this process (again after a fork: locks and threads do not survive one)."""
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-        self._entries: LRUCache = LRUCache(self._maxsize)
-        self._generation = 0
-        self._connection: psycopg.Connection | None = None
-        threading.Thread(target=self._listen, name="stamp-listener", daemon=True).start()
+        with _starting:
+            if self._pid == os.getpid():
+                return  # another thread started it meanwhile
+            self._lock = threading.Lock()
+            self._entries: LRUCache = LRUCache(self._maxsize)
+            self._generation = 0
+            self._connection: psycopg.Connection | None = None
+            threading.Thread(target=self._listen, name="stamp-listener", daemon=True).start()
+            self._pid = os.getpid()
 
     def generation(self) -> int:
         """A counter that moves whenever entries may have gone stale; pass it back to put()."""
