@@ -27,6 +27,8 @@ test: $(STAMP) translations  ## the whole suite (PostgreSQL too when PORTAL_TEST
 
 bench: $(STAMP) translations  ## benchmarks; prints a table and writes bench/results.json
 	$(BIN)/python bench/case_page.py
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/webhooks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,7 +38,7 @@ def configure(app: Flask, config: Config, overrides: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Wire the unbound extensions and the cross-cutting hooks."""
-    from portal import db, errors, i18n, pagecache, ratelimit, security, stampcache
+    from portal import db, errors, i18n, pagecache, providers, ratelimit, security, stampcache
     from portal.extensions import babel, csrf
     from portal.logging import install_redaction
     from portal.services import revisions
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     ratelimit.init_app(app)
     i18n.init_app(app)
+    providers.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     stampcache.init_app(app)
@@ -58,11 +59,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
+    from portal.api import bp as api_bp
     from portal.debtor import bp as debtor_bp
     from portal.health import bp as health_bp
+    from portal.staff import bp as staff_bp
+    from portal.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(debtor_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(staff_bp)
 
 
 def register_commands(app: Flask) -> None:

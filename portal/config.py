@@ -35,6 +35,9 @@ class Config:
     BASE_URL: str | None = None
     PAYMENT_PROVIDER = "demo"
     ALLOW_DEMO_PROVIDER = False
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRETS: list[str] = []  # several during a rotation
+    STRIPE_API_BASE: str | None = None  # a test or local fake instead of https://api.stripe.com
     REDIS_URL: str | None = None
     TRUSTED_PROXIES = 0
 
@@ -61,15 +64,30 @@ class Config:
     HSTS = False
     ACCESSIBILITY_EMAIL = "tilgaengelighed@betal.dk"
     PAGE_CACHE_SIZE = 1024
-    # PostgreSQL only: how long a process may keep a case stamp it is notified about (0 = never keep).
+    # How long a process may keep a case stamp while the database says it is unchanged (0 = never keep).
     STAMP_CACHE_SECONDS = 10.0
+    # Outbound webhooks and the worker (portal/services/worker.py).
+    WEBHOOKS_ALLOW_LOOPBACK = False  # development and tests only: lets webhooks reach 127.0.0.1 over http
+    WORKER_BATCH_SIZE = 200
+    WORKER_CONCURRENCY = 16
+    WORKER_LEASE_SECONDS = 300
+    WORKER_POLL_SECONDS = 0.25
+    # Staff sessions (portal/staff): signed out after this long without a request, and this long after login.
+    STAFF_IDLE_MINUTES = 30
+    STAFF_SESSION_HOURS = 12
+    STAFF_LOGIN_RATE_LIMIT = "20 per 15 minutes"  # login and code attempts per client address
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
         self.SECRET_KEY_FALLBACKS = _env_list("PORTAL_SECRET_KEY_FALLBACKS")
         self.DATABASE_URL = os.environ.get("PORTAL_DATABASE_URL") or self.DATABASE_URL
         self.BASE_URL = (os.environ.get("PORTAL_BASE_URL") or self.BASE_URL or "").rstrip("/") or None
-        self.PAYMENT_PROVIDER = os.environ.get("PORTAL_PAYMENT_PROVIDER") or self.PAYMENT_PROVIDER
+        self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or self.STRIPE_SECRET_KEY
+        self.STRIPE_WEBHOOK_SECRETS = _env_list("STRIPE_WEBHOOK_SECRET")
+        self.STRIPE_API_BASE = (os.environ.get("STRIPE_API_BASE") or "").rstrip("/") or None
+        # Stripe when a key is configured, else the embedded demo; PORTAL_PAYMENT_PROVIDER decides explicitly.
+        default_provider = "stripe" if self.STRIPE_SECRET_KEY else self.PAYMENT_PROVIDER
+        self.PAYMENT_PROVIDER = os.environ.get("PORTAL_PAYMENT_PROVIDER") or default_provider
         self.ALLOW_DEMO_PROVIDER = _env_flag("PORTAL_ALLOW_DEMO_PROVIDER") or self.ALLOW_DEMO_PROVIDER
         self.REDIS_URL = os.environ.get("PORTAL_REDIS_URL") or self.REDIS_URL
         self.TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES") or self.TRUSTED_PROXIES)
@@ -78,11 +96,21 @@ class Config:
         self.ACCESSIBILITY_EMAIL = os.environ.get("PORTAL_ACCESSIBILITY_EMAIL") or self.ACCESSIBILITY_EMAIL
         self.PAGE_CACHE_SIZE = int(os.environ.get("PORTAL_PAGE_CACHE_SIZE") or self.PAGE_CACHE_SIZE)
         self.STAMP_CACHE_SECONDS = float(os.environ.get("PORTAL_STAMP_CACHE_SECONDS") or self.STAMP_CACHE_SECONDS)
+        self.WEBHOOKS_ALLOW_LOOPBACK = _env_flag("PORTAL_WEBHOOKS_ALLOW_LOOPBACK") or self.WEBHOOKS_ALLOW_LOOPBACK
+        self.WORKER_BATCH_SIZE = int(os.environ.get("PORTAL_WORKER_BATCH_SIZE") or self.WORKER_BATCH_SIZE)
+        self.WORKER_CONCURRENCY = int(os.environ.get("PORTAL_WORKER_CONCURRENCY") or self.WORKER_CONCURRENCY)
+        self.WORKER_LEASE_SECONDS = int(os.environ.get("PORTAL_WORKER_LEASE_SECONDS") or self.WORKER_LEASE_SECONDS)
+        self.WORKER_POLL_SECONDS = float(os.environ.get("PORTAL_WORKER_POLL_SECONDS") or self.WORKER_POLL_SECONDS)
+        self.STAFF_IDLE_MINUTES = int(os.environ.get("PORTAL_STAFF_IDLE_MINUTES") or self.STAFF_IDLE_MINUTES)
+        self.STAFF_SESSION_HOURS = int(os.environ.get("PORTAL_STAFF_SESSION_HOURS") or self.STAFF_SESSION_HOURS)
+        self.STAFF_LOGIN_RATE_LIMIT = os.environ.get("PORTAL_STAFF_LOGIN_RATE_LIMIT") or self.STAFF_LOGIN_RATE_LIMIT
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""
         if self.PAYMENT_PROVIDER not in PAYMENT_PROVIDERS:
             raise ConfigError(f"PORTAL_PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
+        if self.PAYMENT_PROVIDER == "stripe" and not self.STRIPE_SECRET_KEY:
+            raise ConfigError("The stripe payment provider needs STRIPE_SECRET_KEY in the environment")
 
 
 class DevelopmentConfig(Config):
@@ -133,6 +161,10 @@ class ProductionConfig(Config):
                 "The demo payment provider is refused in production; set PORTAL_PAYMENT_PROVIDER=stripe "
                 "or PORTAL_ALLOW_DEMO_PROVIDER=true for a demonstration site"
             )
+        if self.WEBHOOKS_ALLOW_LOOPBACK:
+            raise ConfigError("PORTAL_WEBHOOKS_ALLOW_LOOPBACK is for development and tests only")
+        if self.PAYMENT_PROVIDER == "stripe" and not self.STRIPE_WEBHOOK_SECRETS:
+            raise ConfigError("Production with Stripe needs STRIPE_WEBHOOK_SECRET: payments are confirmed by webhooks")
 
 
 CONFIGS: dict[str, type[Config]] = {

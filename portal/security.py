@@ -8,8 +8,8 @@ from collections.abc import Callable
 from flask import Flask, Response, g, request
 
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{{nonce}}'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
 # Pages whose URL carries a one-click token send no Referer at all, not even to the portal itself.
@@ -27,8 +27,18 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def security_headers_hook(hsts: bool) -> Callable[[Response], Response]:
+def content_security_policy(form_action_origins: tuple[str, ...] = ()) -> str:
+    """The CSP with a {nonce} slot; a pay form may also lead to the payment provider's checkout origins.
+
+    Browsers check form-action against the page that submits the form, redirects included, so the
+    checkout host must be allowed on the pages with a pay form, not only on the POST's redirect.
+    """
+    return CSP.format(form_action=" ".join(("'self'", *form_action_origins)))
+
+
+def security_headers_hook(hsts: bool, csp: str | None = None) -> Callable[[Response], Response]:
     """The after-request hook; constant headers are built once, not per response."""
+    csp = csp or content_security_policy()
     constant = [
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
@@ -44,7 +54,7 @@ def security_headers_hook(hsts: bool) -> Callable[[Response], Response]:
         path = request.path
         added = [*constant, ("Referrer-Policy", NO_REFERRER if path.startswith(TOKEN_PATH_PREFIX) else SAME_ORIGIN)]
         if "Content-Security-Policy" not in headers:
-            added.append(("Content-Security-Policy", CSP.format(nonce=csp_nonce())))
+            added.append(("Content-Security-Policy", csp.format(nonce=csp_nonce())))
         if not path.startswith(STATIC_PATH_PREFIX) and "Cache-Control" not in headers:
             added += NOT_CACHED
         headers.extend(added)
@@ -54,5 +64,6 @@ def security_headers_hook(hsts: bool) -> Callable[[Response], Response]:
 
 
 def init_app(app: Flask) -> None:
-    """Install the header hook (templates get the nonce through portal.pagecache)."""
-    app.after_request(security_headers_hook(app.config["HSTS"]))
+    """Install the header hook (templates get the nonce through portal.pagecache); after portal.providers."""
+    origins = app.extensions["payment_provider"].form_action_origins
+    app.after_request(security_headers_hook(app.config["HSTS"], content_security_policy(origins)))

@@ -26,6 +26,7 @@ from portal.db import make_engine
 from portal.models import Base, Case, Creditor
 from portal.services import links
 from portal.services.cases import NewDebtor, NewFee, NewInvoice, NewLine, create_case
+from tests.api_helpers import api_creditor, receiver, worker  # noqa: F401  (API and webhook fixtures)
 
 POSTGRES_SKIP_REASON = (
     "PostgreSQL run skipped: set PORTAL_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) "

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Request, Response, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from pypdf import PdfReader
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from portal.i18n import LANG_COOKIE
+from portal.models import PaymentAttempt
 from portal.services.cases import NewFee, NewInvoice, NewLine
 from tests.browser import (
     CHROMIUM_PATH,
@@ -22,7 +29,8 @@ from tests.browser import (
     launch_chromium,
     tab_until_focused,
 )
-from tests.conftest import make_case, make_creditor, token_for
+from tests.conftest import dispose, make_case, make_creditor, token_for
+from tests.stripe_fake import FakeStripe, stripe_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -189,6 +197,57 @@ def unknown_path(page: Page, app, db) -> Response:
     return page.goto("/nope")
 
 
+def pay_button(page: Page, method: str = "card") -> Locator:
+    """A pay button ("Betal med kort" / "Betal med MobilePay") on the case or pay page."""
+    return page.locator(f"main button[name=method][value={method}]")
+
+
+def demo_checkout(page: Page, app, db) -> Response:
+    case_page(page, app, db)
+    return submit(page, pay_button(page, "mobilepay"))
+
+
+def pay_form(page: Page, app, db) -> Response:
+    open_case_page(page, app, make_case(db, make_creditor(db, policy={"partial_payment_minimum": 20000})))
+    return page.goto("/sag/betal")
+
+
+def pay_form_with_error(page: Page, app, db) -> Response:
+    pay_form(page, app, db)
+    page.locator("input[name=amount]").fill("1")
+    return submit(page, pay_button(page))
+
+
+def payment_paid(page: Page, app, db) -> Response:
+    demo_checkout(page, app, db)
+    return submit(page, page.locator("button[name=decision][value=approve]"))
+
+
+def payment_declined(page: Page, app, db) -> Response:
+    demo_checkout(page, app, db)
+    return submit(page, page.locator("button[name=decision][value=decline]"))
+
+
+def payment_in_state(status: str) -> Callable[[Page, object, object], Response]:
+    """Reach the result page of an attempt in the given state (set directly, as a provider event would)."""
+
+    def reach(page: Page, app, db) -> Response:
+        demo_checkout(page, app, db)
+        attempt = db.scalars(select(PaymentAttempt)).one()
+        attempt.status = status
+        db.commit()
+        return page.goto(f"/sag/betaling/{attempt.public_id}")
+
+    return reach
+
+
+def receipt(page: Page, app, db) -> Response:
+    payment_paid(page, app, db)
+    with page.expect_navigation() as navigation:
+        page.locator("main a[href^='/sag/kvittering/']:not([download])").click()
+    return navigation.value
+
+
 # name: (how to reach it, its HTTP status)
 DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] = {
     "landing": (landing, 200),
@@ -203,6 +262,15 @@ DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] 
     "tampered-link": (tampered_link, 404),
     "revoked-link": (revoked_link, 410),
     "not-found": (unknown_path, 404),
+    "pay-form": (pay_form, 200),
+    "pay-form-with-error": (pay_form_with_error, 422),
+    "demo-checkout": (demo_checkout, 200),
+    "payment-paid": (payment_paid, 200),
+    "payment-declined": (payment_declined, 200),
+    "payment-pending": (payment_in_state("pending"), 200),
+    "payment-not-finished": (payment_in_state("open"), 200),
+    "payment-cancelled": (payment_in_state("cancelled"), 200),
+    "receipt": (receipt, 200),
 }
 # The fullest page of each template, for the checks that depend on layout rather than data.
 ONE_PAGE_PER_TEMPLATE = [
@@ -213,6 +281,11 @@ ONE_PAGE_PER_TEMPLATE = [
     "no-session",
     "revoked-link",
     "not-found",
+    "pay-form-with-error",
+    "demo-checkout",
+    "payment-paid",
+    "payment-not-finished",
+    "receipt",
 ]
 
 
@@ -326,3 +399,107 @@ def test_journey_requests_stay_on_the_portal_and_never_carry_the_token_after_for
 def referer(request: Request) -> str:
     """The Referer a request was sent with, from the headers Playwright saw and the raw ones Chromium sent."""
     return request.headers.get("referer") or request.all_headers().get("referer") or ""
+
+
+# --- paying: the demo provider by keyboard, and the step to Stripe --------------------------------
+
+PAID_HEADING = {"da": "Tak — betalingen er modtaget", "en": "Thank you — we have received your payment"}
+RECEIPT_AMOUNT = {"da": "1.234,50 kr.", "en": "DKK 1,234.50"}
+
+
+def press_enter_on(page: Page, target: Locator, *, max_tabs: int) -> None:
+    """Tab to target and press Enter, waiting for the page it leads to."""
+    tab_until_focused(page, target, max_tabs=max_tabs)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def assert_no_axe_violations(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, describe_violations(f"{where} ({page.url})", violations)
+
+
+@pytest.mark.parametrize("method", ["card", "mobilepay"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_keyboard_journey_pays_with_the_demo_provider_and_downloads_the_receipt(
+    new_context, app, db, live_server, lang, method
+):
+    token = token_for(app, make_case(db))
+    page = new_context(lang=lang).new_page()
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+
+    page.goto(f"/l/{token}")
+    press_enter_on(page, continue_button(page), max_tabs=6)
+    assert urlsplit(page.url).path == "/sag"
+    assert_no_axe_violations(page, f"case ({lang})")
+
+    press_enter_on(page, pay_button(page, method), max_tabs=8)
+    assert urlsplit(page.url).path.endswith("/demo")
+    assert_no_axe_violations(page, f"demo checkout ({lang})")
+
+    press_enter_on(page, page.locator("button[name=decision][value=approve]"), max_tabs=6)
+    expect(page.locator("h1")).to_have_text(PAID_HEADING[lang])
+    assert_no_axe_violations(page, f"payment result ({lang})")
+
+    press_enter_on(page, page.locator("main a[href^='/sag/kvittering/']:not([download])"), max_tabs=6)
+    expect(page.locator("main")).to_contain_text(RECEIPT_AMOUNT[lang].replace(" ", NBSP))
+    assert_no_axe_violations(page, f"receipt ({lang})")
+
+    tab_until_focused(page, page.locator("main a[download]"), max_tabs=6)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    with open(download.value.path(), "rb") as handle:
+        pdf = PdfReader(io.BytesIO(handle.read()))
+    text = " ".join(p.extract_text() for p in pdf.pages).replace(NBSP, " ")
+    assert RECEIPT_AMOUNT[lang] in text and ("MobilePay" in text) == (method == "mobilepay")
+
+    origin = urlsplit(live_server)[:2]
+    foreign = [f"{r.method} {r.url}" for r in requests if urlsplit(r.url)[:2] != origin]
+    assert not foreign, f"the demo journey left {live_server}: {foreign}"
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve an app over HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def test_only_the_pay_step_goes_to_stripe_and_it_carries_no_token(browser, app, db, database_url):
+    fake = FakeStripe()
+    portal = stripe_app(database_url, fake)
+    case = make_case(db)
+    token = token_for(portal, case)
+    try:
+        with serve(portal) as base:
+            context = browser.new_context(base_url=base)
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            requests: list[Request] = []
+            page.on("request", lambda request: requests.append(request))
+            page.goto(f"/l/{token}")
+            submit(page, continue_button(page))
+            before_pay = len(requests)
+            # The browser follows the 303 to Stripe Checkout only if the page's CSP form-action allows it.
+            # (There is no network here, so the request to Stripe is seen but never answered.)
+            with page.expect_request(lambda request: request.url.startswith("https://checkout.stripe.com/")) as sent:
+                pay_button(page, "card").click()
+            reached = sent.value
+            headers = reached.headers
+            context.close()
+    finally:
+        dispose(portal)
+
+    (session,) = fake.sessions.values()
+    assert reached.url == session["url"] and reached.is_navigation_request()
+    assert token not in reached.url and "referer" not in headers, headers
+    foreign = [r.url for r in requests[:before_pay] if not r.url.startswith(base)]
+    assert not foreign, f"pages before the pay step talked to third parties: {foreign}"
+    assert all(token not in r.url and token not in (r.headers.get("referer") or "") for r in requests[before_pay:])

@@ -12,16 +12,18 @@ PRODUCTION = {
     "PORTAL_DATABASE_URL": "postgresql://portal@db/portal",
     "PORTAL_BASE_URL": "https://betal.kreditor.dk/",
     "PORTAL_PAYMENT_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_portal",
+    "STRIPE_WEBHOOK_SECRET": "whsec_portal",
 }
 
 
 @pytest.fixture
 def env(monkeypatch):
-    """Start from an environment without any PORTAL_ variable."""
+    """Start from an environment without any PORTAL_ or STRIPE_ variable."""
     import os
 
     for name in list(os.environ):
-        if name.startswith("PORTAL_"):
+        if name.startswith(("PORTAL_", "STRIPE_")):
             monkeypatch.delenv(name)
 
     def set_env(values):
@@ -90,3 +92,31 @@ def test_settings_are_read_from_the_environment(env):
     assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
     assert config.TRUSTED_PROXIES == 1
     assert config.LINK_RATE_LIMIT == "10 per minute"
+
+
+def test_a_stripe_key_makes_stripe_the_default_provider(env):
+    env(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_portal",
+            "STRIPE_WEBHOOK_SECRET": "whsec_new, whsec_old",
+            "STRIPE_API_BASE": "http://127.0.0.1:12111/",
+        }
+    )
+    config = load_config()
+    assert config.PAYMENT_PROVIDER == "stripe"
+    assert config.STRIPE_WEBHOOK_SECRETS == ["whsec_new", "whsec_old"]
+    assert config.STRIPE_API_BASE == "http://127.0.0.1:12111"
+    env({"PORTAL_PAYMENT_PROVIDER": "demo"})
+    assert load_config().PAYMENT_PROVIDER == "demo"
+
+
+def test_stripe_provider_is_refused_without_its_key(env):
+    env({"PORTAL_PAYMENT_PROVIDER": "stripe"})
+    with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
+        load_config()
+
+
+def test_production_with_stripe_refuses_to_start_without_a_webhook_secret(env):
+    env({k: v for k, v in PRODUCTION.items() if k != "STRIPE_WEBHOOK_SECRET"})
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        load_config()

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from portal.cli import db, demo, translate
+from portal.cli import cases, creditors, db, demo, staff, translate, worker
 
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
-    for group in (db.group, demo.group, translate.group):
+    for group in (db.group, demo.group, translate.group, creditors.group, cases.group, worker.group, staff.group):
         app.cli.add_command(group)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
 class ContinueForm(FlaskForm):
@@ -27,3 +30,33 @@ class LanguageForm(FlaskForm):
 
     lang = HiddenField(validators=[DataRequired()])
     next = HiddenField(validators=[Optional(), Length(max=500)])
+
+
+class PayForm(FlaskForm):
+    """A pay button per method; the amount field only where the creditor allows part payments."""
+
+    method = StringField(validators=[DataRequired(), Length(max=20)])
+    amount = StringField(
+        _l("Amount in kroner"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    # The amount the page showed, in øre, so a changed amount is never charged unseen.
+    expected = IntegerField(validators=[Optional()])
+
+
+class DemoCheckoutForm(FlaskForm):
+    """The demo provider's test page: approve or decline."""
+
+    decision = StringField(validators=[DataRequired(), AnyOf(("approve", "decline"))])
+
+
+def parse_kroner(text: str | None, locale: str) -> int | None:
+    """Øre from an amount typed in kroner ('1.234,50', '500', '500 kr.'), or None when it is not one."""
+    cleaned = re.sub(r"(?i)\s|kr\.?|dkk", "", text or "")
+    try:
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError:
+        return None
+    ore = value.scaleb(2)
+    return int(ore) if ore == ore.to_integral_value() else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, BigIntPK, UTCDateTime, public_id, random_id, utcnow
@@ -35,6 +36,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     currency: Mapped[str] = mapped_column(String(3), default="DKK")
     outstanding: Mapped[int] = mapped_column(Integer, default=0)
+    # Overrides of the creditor's policy for this case only (the creditor API may set them).
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     link_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_link_id)
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     link_fetched_version: Mapped[int] = mapped_column(Integer, default=0)

@@ -36,5 +36,7 @@ class Creditor(Base):
     bank_account: Mapped[str | None] = mapped_column(String(30))
     require_postcode: Mapped[bool] = mapped_column(Boolean, default=False)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A Stripe connected account the creditor is paid through (Connect); None pays the platform account.
+    stripe_account: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -70,7 +70,7 @@ def create_case(
     actor: str = "system",
 ) -> Case:
     """Create a case with its debtor, invoices and fees; record case.created. Amounts in øre."""
-    _check_amounts(invoices, fees)
+    check_amounts(invoices, fees)
     debtor_row = Debtor(
         creditor_id=creditor.id,
         name=debtor.name,
@@ -116,7 +116,7 @@ def create_case(
     return case
 
 
-def _check_amounts(invoices: list[NewInvoice], fees: list[NewFee]) -> None:
+def check_amounts(invoices: list[NewInvoice], fees: list[NewFee]) -> None:
     """Refuse cases without invoices, with negative amounts, or with lines that do not add up."""
     if not invoices:
         raise InvalidInput(field="invoices", message=_l("A case needs at least one invoice."))

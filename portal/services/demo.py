@@ -32,6 +32,8 @@ CREDITORS = {
         locale="da",
         fi_creditor_number="85123456",
         bank_account="1234 5678901234",
+        # Pay online by MobilePay or card; a part payment of at least 100 kr. is welcome.
+        policy={"payment_methods": ["mobilepay", "card"], "partial_payment_minimum": 10000},
     ),
     "fjordhuse": dict(
         name="Boligselskabet Fjordhuse",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 from flask import current_app, render_template
@@ -41,7 +42,7 @@ def template_version(name: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def _logo_data_uri(session: Session, creditor: Record) -> str | None:
+def logo_data_uri(session: Session, creditor: Record) -> str | None:
     """The creditor's logo inlined as a data: URL (the fetcher loads nothing else)."""
     found = creditors.logo(session, creditor.public_id)
     if found is None:
@@ -54,37 +55,47 @@ def overview_pdf(session: Session, view: CaseView) -> bytes:
     """Return the case overview PDF in the current language, rendering only when the case changed."""
     locale = str(get_locale())
     key = view.state_key(locale=locale, template_version=template_version(OVERVIEW_TEMPLATE), as_of=today())
+    return cached_pdf(
+        session,
+        case_id=view.case.id,
+        kind=OVERVIEW,
+        locale=locale,
+        state_key=key,
+        html=lambda: render_template(
+            OVERVIEW_TEMPLATE,
+            view=view,
+            logo=logo_data_uri(session, view.creditor),
+            fi_line=fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id),
+        ),
+    )
+
+
+def cached_pdf(
+    session: Session, *, case_id: int, kind: str, locale: str, state_key: str, html: Callable[[], str]
+) -> bytes:
+    """The PDF of one document kind for a case and language: the stored rendering while its state holds."""
     cached = session.scalars(
         select(RenderedDocument).where(
-            RenderedDocument.case_id == view.case.id,
-            RenderedDocument.kind == OVERVIEW,
+            RenderedDocument.case_id == case_id,
+            RenderedDocument.kind == kind,
             RenderedDocument.locale == locale,
         )
     ).one_or_none()
-    if cached is not None and cached.state_key == key:
+    if cached is not None and cached.state_key == state_key:
         return cached.content
-    html = render_template(
-        OVERVIEW_TEMPLATE,
-        view=view,
-        logo=_logo_data_uri(session, view.creditor),
-        fi_line=fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id),
-    )
-    pdf = render_pdf(html)
-    _store(session, view, locale, key, pdf, cached)
+    pdf = render_pdf(html())
+    rendering = RenderedDocument(case_id=case_id, kind=kind, locale=locale, state_key=state_key, content=pdf)
+    _store(session, cached, rendering)
     return pdf
 
 
-def _store(
-    session: Session, view: CaseView, locale: str, key: str, pdf: bytes, cached: RenderedDocument | None
-) -> None:
+def _store(session: Session, cached: RenderedDocument | None, rendering: RenderedDocument) -> None:
     """Keep the newest rendering; a concurrent render of the same state is harmless."""
     if cached is not None:
-        cached.state_key, cached.content = key, pdf
+        cached.state_key, cached.content = rendering.state_key, rendering.content
         return
     try:
         with session.begin_nested():
-            session.add(
-                RenderedDocument(case_id=view.case.id, kind=OVERVIEW, locale=locale, state_key=key, content=pdf)
-            )
+            session.add(rendering)
     except IntegrityError:
         pass  # another process stored the same rendering first

@@ -58,3 +58,31 @@ class InvalidInput(DomainError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class NothingToPay(DomainError):
+    """The case is settled or owes nothing, so there is nothing to pay online."""
+
+    reason = _l("There is nothing to pay in this case.")
+
+
+class PaymentInProgress(DomainError):
+    """The case's current payment attempt is paid or waiting for its money; a new one would pay twice."""
+
+    def __init__(self, attempt) -> None:
+        super().__init__(attempt.public_id)
+        self.attempt = attempt
+
+
+class PaymentBusy(DomainError):
+    """Another window keeps replacing the payment being started; the debtor should try again."""
+
+    reason = _l("A payment is being started in another window. Please try again.")
+
+
+class AttemptClosed(DomainError):
+    """The payment attempt was replaced, paid or ended while its checkout was being opened."""
+
+    def __init__(self, attempt) -> None:
+        super().__init__(attempt.public_id)
+        self.attempt = attempt
