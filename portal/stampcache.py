@@ -1,4 +1,4 @@
-"""Case stamps cached per process on PostgreSQL, kept true by LISTEN/NOTIFY.
+"""Case stamps cached per process, kept true by LISTEN/NOTIFY on PostgreSQL and data_version on SQLite.
 
 Every view of the case page first reads the case's stamp (link version, status, revision). On
 PostgreSQL that round trip costs more than the rest of a cached page view, so each process keeps
@@ -13,7 +13,9 @@ or DELETE of a case or creditor row, whoever makes it, and the process drops tha
   reconnect starts empty, and an entry lives at most `STAMP_CACHE_SECONDS` (bounding staleness even
   if a connection dies silently).
 
-SQLite has no notifications; there every lookup queries (it costs little in-process).
+SQLite has no notifications, but `PRAGMA data_version` on a connection moves whenever any other
+connection commits, and reading it costs microseconds: every lookup reads it and drops all stamps
+when it moved, so on SQLite a cached stamp is never stale at all.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import sqlite3
 import threading
 import time
 import weakref
@@ -43,26 +46,23 @@ log = logging.getLogger(__name__)
 
 
 class StampCache:
-    """Stamps by case public id, valid while this process listens for changes."""
+    """Stamps by case public id, served only while the subclass can tell when they change."""
 
-    def __init__(self, conninfo: str, *, max_age: float, maxsize: int = 10_000) -> None:
-        self._conninfo = conninfo
+    def __init__(self, *, max_age: float, maxsize: int = 10_000) -> None:
         self._max_age = max_age
         self._maxsize = maxsize
         self._pid: int | None = None
-        self._stop = threading.Event()
         _caches.add(self)
 
     def _start(self) -> None:
-        """Begin listening in this process (again after a fork: locks and threads do not survive one)."""
+        """Set up in this process (again after a fork: locks, threads and connections do not survive one)."""
         with _starting:
             if self._pid == os.getpid():
                 return  # another thread started it meanwhile
             self._lock = threading.Lock()
             self._entries: LRUCache = LRUCache(self._maxsize)
             self._generation = 0
-            self._connection: psycopg.Connection | None = None
-            threading.Thread(target=self._listen, name="stamp-listener", daemon=True).start()
+            self._open()
             self._pid = os.getpid()
 
     def generation(self) -> int:
@@ -71,19 +71,13 @@ class StampCache:
             self._start()
         return self._generation
 
-    @property
-    def listening(self) -> bool:
-        """Whether this process is connected for notifications (only then are stamps served)."""
-        return self._pid == os.getpid() and self._connection is not None
-
     def get(self, public_id: str) -> Record | None:
-        """The cached stamp, if the listener is connected and the entry is fresh."""
+        """The cached stamp, if changes can be told right now and the entry is fresh."""
         if self._pid != os.getpid():
             self._start()
         with self._lock:
-            if self._connection is None:
+            if not self._refresh():
                 return None
-            self._drain()
             entry = self._entries.get(public_id)
         if entry is None or entry[0] < time.monotonic():
             return None
@@ -92,7 +86,7 @@ class StampCache:
     def put(self, public_id: str, stamp: Record, generation: int) -> None:
         """Remember a stamp read when generation() was `generation`, unless something changed since."""
         with self._lock:
-            if self._connection is not None and generation == self._generation:
+            if self.listening and generation == self._generation:
                 self._entries[public_id] = (time.monotonic() + self._max_age, stamp)
 
     def evict(self, public_ids: Iterable[str], *, everything: bool = False) -> None:
@@ -102,10 +96,6 @@ class StampCache:
         with self._lock:
             self._forget(public_ids, everything=everything)
 
-    def close(self) -> None:
-        """Stop listening (tests; a process that ends needs not)."""
-        self._stop.set()
-
     def _forget(self, public_ids: Iterable[str], *, everything: bool) -> None:
         """Under the lock: drop entries and move the generation."""
         self._generation += 1
@@ -113,6 +103,79 @@ class StampCache:
             self._entries.clear()
         for public_id in public_ids:
             self._entries.pop(public_id, None)
+
+    @property
+    def listening(self) -> bool:
+        """Whether this process can tell when stamps change (only then are they served)."""
+        raise NotImplementedError
+
+    def _open(self) -> None:
+        """Start watching for changes in this process."""
+        raise NotImplementedError
+
+    def _refresh(self) -> bool:
+        """Under the lock: drop what changed; False when changes cannot be told now."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop watching (tests; a process that ends needs not)."""
+
+
+class VersionedStampCache(StampCache):
+    """SQLite: stamps kept while PRAGMA data_version says no connection has committed since."""
+
+    listening = True
+
+    def __init__(self, path: str, *, max_age: float) -> None:
+        super().__init__(max_age=max_age)
+        self._path = path
+
+    def _open(self) -> None:
+        """A connection of our own that only reads data_version (it moves on other connections' commits)."""
+        self._connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        self._version = None
+
+    def _refresh(self) -> bool:
+        """Under the lock: any commit anywhere since the last look drops every stamp (writes are rare)."""
+        (version,) = self._connection.execute("PRAGMA data_version").fetchone()
+        if version != self._version:
+            self._version = version
+            self._forget((), everything=True)
+        return True
+
+    def close(self) -> None:
+        """Close the version connection."""
+        if self._pid == os.getpid():
+            self._connection.close()
+
+
+class NotifiedStampCache(StampCache):
+    """PostgreSQL: stamps kept while this process listens for the triggers' notifications."""
+
+    def __init__(self, conninfo: str, *, max_age: float) -> None:
+        super().__init__(max_age=max_age)
+        self._conninfo = conninfo
+        self._stop = threading.Event()
+
+    def _open(self) -> None:
+        """Connect in a listener thread; until it has, nothing is served."""
+        self._connection: psycopg.Connection | None = None
+        threading.Thread(target=self._listen, name="stamp-listener", daemon=True).start()
+
+    @property
+    def listening(self) -> bool:
+        """Whether this process is connected for notifications."""
+        return self._pid == os.getpid() and self._connection is not None
+
+    def _refresh(self) -> bool:
+        """Under the lock: apply the notifications that have arrived."""
+        if self._connection is not None:
+            self._drain()
+        return self._connection is not None
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._stop.set()
 
     def _drain(self) -> None:
         """Under the lock: apply every notification that has arrived; a broken connection disables the cache."""
@@ -176,13 +239,17 @@ def _evict_committed(changed: dict[str, int]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Cache stamps on PostgreSQL when STAMP_CACHE_SECONDS > 0 (else every view reads its stamp)."""
+    """Cache stamps when STAMP_CACHE_SECONDS > 0 (else every view reads its stamp); not for in-memory SQLite."""
     url = make_url(app.config["DATABASE_URL"])
     seconds = app.config["STAMP_CACHE_SECONDS"]
-    if url.get_backend_name() == "postgresql" and seconds > 0:
+    if seconds <= 0:
+        return
+    if url.get_backend_name() == "postgresql":
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        app.extensions["stamp_cache"] = StampCache(conninfo, max_age=seconds)
-        revisions.on_commit(_evict_committed)
+        app.extensions["stamp_cache"] = NotifiedStampCache(conninfo, max_age=seconds)
+    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        app.extensions["stamp_cache"] = VersionedStampCache(url.database, max_age=seconds)
+    revisions.on_commit(_evict_committed)
 
 
 def get_cache() -> StampCache | None:

@@ -114,10 +114,11 @@ def test_case_page_uses_at_most_four_queries(app, client, db, query_counter):
     query_counter.clear()
     assert client.get("/sag").status_code == 200
     assert len(query_counter) <= 4, query_counter
-    # Rendered once per case revision: later views only check the case and its link.
+    # Rendered once per case revision: later views at most check the case and its link (the stamp,
+    # itself cached per process while the database can say it has not changed: tests/test_stampcache.py).
     query_counter.clear()
     assert client.get("/sag").status_code == 200
-    assert len(query_counter) == 1, query_counter
+    assert len(query_counter) <= 1, query_counter
 
 
 def test_cached_case_page_follows_every_change(app, client, db):

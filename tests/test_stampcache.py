@@ -1,4 +1,4 @@
-"""The per-process stamp cache on PostgreSQL: used when it is safe, and never stale beyond a notification."""
+"""The per-process stamp cache: used when safe; never stale beyond a notification (PostgreSQL), never (SQLite)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from portal.config import TestConfig as PortalTestConfig
 from portal.models import Case
 from portal.services import links
 from tests.conftest import dispose, make_case, open_case
+from tests.test_payments import decide, pay
 
 
 def _wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -32,12 +33,18 @@ def _listening(app) -> bool:
 
 
 @pytest.fixture
-def pg_app(app):
-    """The test app on PostgreSQL with its listener connected (stamp caching only exists there)."""
-    if "stamp_cache" not in app.extensions:
-        pytest.skip("stamp caching is PostgreSQL-only (SQLite reads the stamp in-process)")
+def cached_app(app):
+    """The test app with its stamp cache able to tell changes (on PostgreSQL: its listener connected)."""
     assert _wait_for(lambda: _listening(app)), "listener did not connect"
     return app
+
+
+@pytest.fixture
+def pg_app(cached_app):
+    """The same, on PostgreSQL only (for what only notifications do)."""
+    if not cached_app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("about PostgreSQL's notifications (SQLite checks data_version on every lookup)")
+    return cached_app
 
 
 def _warm(client, query_counter) -> None:
@@ -60,16 +67,16 @@ def _write_elsewhere(app, sql: str, *, quietly: bool = False, **params) -> None:
         other.commit()
 
 
-def test_cached_view_makes_no_query_on_postgresql(pg_app, client, db, query_counter):
-    open_case(client, pg_app, make_case(db))
+def test_cached_view_makes_no_query(cached_app, client, db, query_counter):
+    open_case(client, cached_app, make_case(db))
     _warm(client, query_counter)
 
 
-def test_revocation_by_another_process_reaches_a_cached_stamp(pg_app, client, db, query_counter):
+def test_revocation_by_another_process_reaches_a_cached_stamp(cached_app, client, db, query_counter):
     case = make_case(db)
-    open_case(client, pg_app, case)
+    open_case(client, cached_app, case)
     _warm(client, query_counter)
-    _write_elsewhere(pg_app, 'UPDATE "case" SET link_version = link_version + 1 WHERE id = :id', id=case.id)
+    _write_elsewhere(cached_app, 'UPDATE "case" SET link_version = link_version + 1 WHERE id = :id', id=case.id)
     assert _wait_for(lambda: client.get("/sag").status_code != 200, timeout=2)
     assert client.get("/sag").status_code == 403  # the revoked session was ended
 
@@ -130,8 +137,16 @@ def test_a_lost_listener_turns_the_cache_off_until_it_reconnects(pg_app, client,
     _warm(client, query_counter)
 
 
-def test_sqlite_has_no_stamp_cache(app):
-    if app.config["DATABASE_URL"].startswith("postgresql"):
-        assert "stamp_cache" in app.extensions
-    else:
-        assert "stamp_cache" not in app.extensions
+def test_an_in_memory_database_has_no_stamp_cache():
+    app = create_app(PortalTestConfig(), {"DATABASE_URL": "sqlite://"})
+    assert "stamp_cache" not in app.extensions
+
+
+def test_a_debtors_own_change_is_kept_in_their_session(app, client, db):
+    case = make_case(db)
+    open_case(client, app, case)
+    approved = decide(client, pay(client, "card").headers["Location"], "approve")
+    assert approved.status_code == 303
+    with client.session_transaction() as session:
+        assert session["rev"] == db.scalar(select(Case.revision).where(Case.id == case.id))
+    assert "Betalt" in client.get("/sag").text
