@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 import psycopg
@@ -45,7 +46,7 @@ _starting = threading.Lock()
 log = logging.getLogger(__name__)
 
 
-class StampCache:
+class StampCache(ABC):
     """Stamps by case public id, served only while the subclass can tell when they change."""
 
     def __init__(self, *, max_age: float, maxsize: int = 10_000) -> None:
@@ -105,18 +106,19 @@ class StampCache:
             self._entries.pop(public_id, None)
 
     @property
+    @abstractmethod
     def listening(self) -> bool:
         """Whether this process can tell when stamps change (only then are they served)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _open(self) -> None:
         """Start watching for changes in this process."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _refresh(self) -> bool:
         """Under the lock: drop what changed; False when changes cannot be told now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         """Stop watching (tests; a process that ends needs not)."""
 
