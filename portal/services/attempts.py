@@ -128,6 +128,10 @@ def release(session: Session, provider: PaymentProvider, attempt: PaymentAttempt
 
     Returns the attempt: cancelled, or paid/pending when the debtor completed it meanwhile.
     """
+    # Lock (case, then attempt: the ledger's order) and reread: a tab still creating this attempt's
+    # session stores its id before we look, or finds the attempt closed and expires the session itself.
+    ledger.lock_case(session, attempt.case_id)
+    session.refresh(attempt, with_for_update=True)
     state = None
     if attempt.provider_session_id and attempt.provider == provider.name:
         state = provider.expire_checkout(attempt.provider_session_id, account=attempt.provider_account)
