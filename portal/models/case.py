@@ -47,6 +47,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why reminder nudges are paused (portal.services.nudges) and until when; None = not paused / no end.
+    nudges_paused_reason: Mapped[str | None] = mapped_column(String(20))
+    nudges_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     creditor: Mapped[Creditor] = relationship(lazy="raise")
     debtor: Mapped[Debtor] = relationship(lazy="raise")

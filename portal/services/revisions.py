@@ -25,7 +25,14 @@ CREDITORS = "*creditors"  # in COMMITTED: some creditor changed (a key no public
 _PENDING = "pending_revisions"
 _commit_hooks: list[Callable[[dict[str, int]], None]] = []
 # Case columns that only record telemetry; changing them does not change what is shown.
-_UNSHOWN_CASE_COLUMNS = {"link_fetched_version", "link_engaged_version", "updated_at", "revision"}
+_UNSHOWN_CASE_COLUMNS = {
+    "link_fetched_version",
+    "link_engaged_version",
+    "updated_at",
+    "revision",
+    "nudges_paused_reason",
+    "nudges_paused_until",
+}
 
 
 def _changed_columns(obj) -> set[str]:
