@@ -102,10 +102,22 @@ class FeeIn(Input):
 
 
 class PolicyIn(Input):
-    """Overrides of the creditor's payment policy for this case."""
+    """Overrides of the creditor's policy for this case (portal.services.policy lists the defaults)."""
 
     payment_methods: list[Literal["mobilepay", "card"]] | None = Field(None, min_length=1, max_length=2)
     partial_payment_minimum: Amount | None = None
+    plans_allowed: bool | None = None
+    plan_max_installments: int | None = Field(None, ge=2, le=36)
+    plan_min_installment: Amount | None = None
+    plan_first_due_max_days: int | None = Field(None, ge=0, le=90)
+    plan_auto_approve_max_total: Amount | None = None
+    plan_grace_days: int | None = Field(None, ge=0, le=60)
+    promises_allowed: bool | None = None
+    promise_max_days: int | None = Field(None, ge=1, le=60)
+    promise_grace_days: int | None = Field(None, ge=0, le=30)
+    already_paid_allowed: bool | None = None
+    already_paid_pause_bank_days: int | None = Field(None, ge=1, le=20)
+    formal_reminder_day: int | None = Field(None, ge=1, le=90)
 
 
 class CaseIn(Input):
