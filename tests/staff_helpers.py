@@ -8,8 +8,8 @@ import pyotp
 from flask.testing import FlaskClient
 
 from portal.i18n import LANG_COOKIE
-from portal.models import Creditor, StaffUser, utcnow
-from portal.services import staff_auth
+from portal.models import Creditor, StaffUser, WebhookDelivery, WebhookEndpoint, utcnow
+from portal.services import events, outbox, staff_auth
 from tests.conftest import csrf_from
 
 PASSWORD = "correct horse battery staple"
@@ -65,3 +65,24 @@ def english_client(app) -> FlaskClient:
     client = app.test_client()
     client.set_cookie(LANG_COOKIE, "en")
     return client
+
+
+def make_failed_delivery(db, case) -> WebhookDelivery:
+    """A committed webhook delivery about the case that has used up its attempts."""
+    endpoint = WebhookEndpoint(creditor_id=case.creditor_id, url="https://hooks.example/betal", secret="whsec_x")
+    event = events.record(db, case, "case.created", actor=events.ACTOR_SYSTEM)
+    message = outbox.enqueue(db, case, event)
+    db.add(endpoint)
+    db.flush()
+    delivery = WebhookDelivery(
+        creditor_id=case.creditor_id,
+        endpoint_id=endpoint.id,
+        outbox_id=message.id,
+        status="failed",
+        attempts=8,
+        next_attempt_at=None,
+        last_status_code=500,
+    )
+    db.add(delivery)
+    db.commit()
+    return delivery

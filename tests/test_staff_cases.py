@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.models import Case, Event, OutboxMessage, Payment, StaffAudit
+from portal.models import Case, Creditor, Event, OutboxMessage, Payment, StaffAudit
 from portal.services import events, outbox, staff_search
-from tests.conftest import make_case, make_creditor, open_case, token_for
-from tests.staff_helpers import english_client, login, make_staff, post_form
+from tests.conftest import csrf_from, make_case, make_creditor, open_case, token_for
+from tests.staff_helpers import english_client, login, make_failed_delivery, make_staff, post_form
 
 
 @pytest.fixture
@@ -163,3 +163,41 @@ def test_audit_rows_cannot_be_changed_on_postgresql(app, db, agent_client):
         db.execute(text("DELETE FROM staff_audit"))
     db.rollback()
     assert db.scalar(select(Case.id)) == case.id
+
+
+def test_admin_replays_a_failed_webhook_delivery_and_it_is_audited(app, db):
+    admin = make_staff(db, "admin@betal.example", role="admin")
+    client = english_client(app)
+    login(client, admin)
+    case = make_case(db)
+    delivery = make_failed_delivery(db, case)
+    page = client.get(f"/staff/cases/{case.public_id}")
+    assert "Send again" in page.text
+    action = f"/staff/cases/{case.public_id}/deliveries/{delivery.public_id}/retry"
+    response = client.post(action, data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 303
+    db.refresh(delivery)
+    assert delivery.status == "pending" and delivery.next_attempt_at is not None
+    actions = db.scalars(select(StaffAudit.action).order_by(StaffAudit.id)).all()
+    assert actions[-1] == "webhook.replayed"
+
+
+def test_agents_cannot_replay_deliveries_and_other_cases_deliveries_are_not_found(app, db, agent_client):
+    case = make_case(db)
+    other = make_case(db, db.get(Creditor, case.creditor_id), external_id="T-0002")
+    delivery = make_failed_delivery(db, case)
+    page = agent_client.get(f"/staff/cases/{case.public_id}")
+    assert "Send again" not in page.text
+    token = csrf_from(page.text)
+    refused = agent_client.post(
+        f"/staff/cases/{case.public_id}/deliveries/{delivery.public_id}/retry", data={"csrf_token": token}
+    )
+    assert refused.status_code == 403
+    admin = make_staff(db, "admin@betal.example", role="admin")
+    client = english_client(app)
+    login(client, admin)
+    page = client.get(f"/staff/cases/{other.public_id}")
+    wrong_case = f"/staff/cases/{other.public_id}/deliveries/{delivery.public_id}/retry"
+    assert client.post(wrong_case, data={"csrf_token": csrf_from(page.text)}).status_code == 404
+    db.refresh(delivery)
+    assert delivery.status == "failed"

@@ -6,7 +6,7 @@ import pytest
 
 from portal.access import is_public
 from tests.conftest import make_case, make_creditor
-from tests.staff_helpers import english_client, login, make_staff
+from tests.staff_helpers import english_client, login, make_failed_delivery, make_staff
 
 # Routes without a case or debtor in the path: they filter by scope instead of refusing.
 LISTING_ROUTES = {"staff.search", "staff.audit_log", "staff.dashboard_page", "staff.dashboard_csv"}
@@ -21,7 +21,7 @@ def _staff_rules(app):
 
 def _path(rule, case) -> str:
     """The rule's path for the case (and its debtor)."""
-    values = {"case_id": case.public_id, "debtor_id": case.debtor.public_id}
+    values = {"case_id": case.public_id, "debtor_id": case.debtor.public_id, "delivery_id": case.delivery_id}
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
 
 
@@ -34,6 +34,7 @@ def world(app, db):
     case = make_case(db, alpha, external_id="ALFA-1")
     make_case(db, beta, external_id="BETA-1")
     db.refresh(case, attribute_names=["debtor"])
+    case.delivery_id = make_failed_delivery(db, case).public_id  # for the routes about one delivery
     return {
         "case": case,
         "other_admin": make_staff(db, "beta@betal.example", role="admin", creditor=beta),
@@ -51,7 +52,7 @@ def test_every_staff_route_with_a_case_denies_another_creditors_staff(app, world
             assert response.status_code == 404, (rule.rule, method, response.status_code)
             checked.append(rule.endpoint)
     assert {"staff.case", "staff.add_note", "staff.reissue_link", "staff.register_payment"} <= set(checked)
-    assert "staff.debtor_audit_csv" in checked
+    assert {"staff.debtor_audit_csv", "staff.replay_delivery"} <= set(checked)
 
 
 def test_listing_routes_show_another_creditors_staff_nothing_of_the_case(app, world):

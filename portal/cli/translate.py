@@ -11,6 +11,7 @@ from portal.config import PROJECT_ROOT
 group = AppGroup("translate", help="Translation catalogues (Danish first).")
 TRANSLATIONS = PROJECT_ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
+WIDTH = "100"  # one line width for every tool that writes the catalogues, so diffs stay small
 
 
 def pybabel(*args: str) -> None:
@@ -29,6 +30,8 @@ def extract() -> None:
         "_l",
         "--no-location",
         "--sort-output",
+        "--width",
+        WIDTH,
         "--project",
         "Betal",
         "-o",
@@ -41,7 +44,7 @@ def extract() -> None:
 @group.command("update")
 def update() -> None:
     """Merge messages.pot into the Danish catalogue (new messages arrive untranslated)."""
-    pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--width", WIDTH)
     click.echo("Updated the catalogues; translate the new entries, then compile.")
 
 

@@ -26,7 +26,7 @@ from portal.models import (
     WebhookDelivery,
     utcnow,
 )
-from portal.services import case_updates, events, ledger
+from portal.services import case_updates, deliveries, events, ledger
 from portal.services.errors import InvalidInput, NotFound
 
 NOTE_MAX_LENGTH = 2000
@@ -169,6 +169,18 @@ def add_note(session: Session, staff: StaffUser, case: Case, text: str) -> Event
 def reissue_link(session: Session, staff: StaffUser, case: Case) -> Case:
     """Revoke the case's link and every debtor session opened with it; the new link has the next version."""
     return case_updates.reissue_link(session, case, actor=actor_for(staff))
+
+
+def replay_delivery(session: Session, case: Case, delivery_public_id: str) -> WebhookDelivery:
+    """Queue one of the case's webhook deliveries to be sent again (a replay, or one more try after failing)."""
+    delivery = session.scalars(
+        select(WebhookDelivery)
+        .join(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_id)
+        .where(WebhookDelivery.public_id == delivery_public_id, OutboxMessage.case_id == case.id)
+    ).one_or_none()
+    if delivery is None:
+        raise NotFound()
+    return deliveries.retry(session, delivery)
 
 
 def register_manual_payment(session: Session, staff: StaffUser, case: Case, *, amount: int, reference: str) -> Payment:

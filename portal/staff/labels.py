@@ -40,6 +40,7 @@ AUDIT_LABELS = {
     "note.added": _l("Added a note"),
     "payment.registered": _l("Registered a payment"),
     "audit.exported": _l("Exported the audit trail"),
+    "webhook.replayed": _l("Sent a webhook again"),
     "staff.login": _l("Logged in"),
     "staff.logout": _l("Logged out"),
     "staff.enrolled": _l("Set up two-factor login"),

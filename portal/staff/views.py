@@ -12,6 +12,7 @@ from portal.ratelimit import client_address
 from portal.services import audit, dashboard, links, staff_cases, staff_search
 from portal.services.case_updates import CaseClosed
 from portal.services.errors import InvalidInput
+from portal.services.webhook_endpoints import EndpointDisabled
 from portal.staff.blueprint import admin_only, bp
 from portal.staff.forms import ActionForm, NoteForm, PaymentForm
 
@@ -87,6 +88,19 @@ def register_payment(case_id: str):
     _audit("payment.registered", payment=payment.public_id, amount=payment.amount)
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="payments"), 303)
+
+
+@bp.post("/cases/<case_id>/deliveries/<delivery_id>/retry")
+@admin_only
+def replay_delivery(case_id: str, delivery_id: str):
+    """Send one of the case's webhook deliveries again as soon as a worker is free (admins only)."""
+    try:
+        delivery = staff_cases.replay_delivery(get_session(), g.case, delivery_id)
+    except EndpointDisabled as error:
+        return _case_page(409, action_error=error.reason)
+    _audit("webhook.replayed", delivery=delivery.public_id)
+    get_session().commit()
+    return redirect(url_for("staff.case", case_id=case_id, _anchor="timeline"), 303)
 
 
 @bp.get("/audit")
