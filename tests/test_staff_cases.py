@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.models import Case, Creditor, Event, OutboxMessage, Payment, StaffAudit
-from portal.services import events, outbox, staff_search
+from portal.models import Case, Creditor, Event, OutboxMessage, Payment, StaffAudit, utcnow
+from portal.services import events, nudges, outbox, staff_search
 from tests.conftest import csrf_from, make_case, make_creditor, open_case, token_for
 from tests.staff_helpers import english_client, login, make_failed_delivery, make_staff, post_form
 
@@ -201,3 +201,36 @@ def test_agents_cannot_replay_deliveries_and_other_cases_deliveries_are_not_foun
     assert client.post(wrong_case, data={"csrf_token": csrf_from(page.text)}).status_code == 404
     db.refresh(delivery)
     assert delivery.status == "failed"
+
+
+def test_staff_pause_and_resume_the_reminders_with_timeline_and_audit(app, db, agent_client):
+    case = make_case(db)
+    page = agent_client.get(f"/staff/cases/{case.public_id}")
+    assert "Pause the reminders" in page.text
+    paused = agent_client.post(f"/staff/cases/{case.public_id}/nudges/pause", data={"csrf_token": csrf_from(page.text)})
+    assert paused.status_code == 303
+    db.refresh(case)
+    assert nudges.blocked_reason(case, utcnow()) == "staff"
+    page = agent_client.get(f"/staff/cases/{case.public_id}")
+    assert "Paused: paused by staff." in page.text and "Reminders paused by staff" in page.text
+    resumed = agent_client.post(
+        f"/staff/cases/{case.public_id}/nudges/resume", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert resumed.status_code == 303
+    db.refresh(case)
+    assert nudges.blocked_reason(case, utcnow()) is None
+    types = db.scalars(select(Event.type).where(Event.case_id == case.id).order_by(Event.id)).all()
+    assert types[-2:] == ["nudges.paused", "nudges.resumed"]
+    actions = db.scalars(select(StaffAudit.action).order_by(StaffAudit.id)).all()
+    assert {"nudges.paused", "nudges.resumed"} <= set(actions)
+
+
+def test_staff_resume_leaves_a_debtors_own_pause_alone(app, db, agent_client):
+    case = make_case(db)
+    nudges.pause(case, reason="dispute")
+    db.commit()
+    page = agent_client.get(f"/staff/cases/{case.public_id}")
+    assert "Paused: disputed." in page.text and "Resume the reminders" not in page.text
+    agent_client.post(f"/staff/cases/{case.public_id}/nudges/resume", data={"csrf_token": csrf_from(page.text)})
+    db.refresh(case)
+    assert nudges.blocked_reason(case, utcnow()) == "dispute"

@@ -26,7 +26,7 @@ from portal.models import (
     WebhookDelivery,
     utcnow,
 )
-from portal.services import case_updates, deliveries, events, ledger
+from portal.services import case_updates, deliveries, events, ledger, nudges
 from portal.services.errors import InvalidInput, NotFound
 
 NOTE_MAX_LENGTH = 2000
@@ -169,6 +169,21 @@ def add_note(session: Session, staff: StaffUser, case: Case, text: str) -> Event
 def reissue_link(session: Session, staff: StaffUser, case: Case) -> Case:
     """Revoke the case's link and every debtor session opened with it; the new link has the next version."""
     return case_updates.reissue_link(session, case, actor=actor_for(staff))
+
+
+def pause_nudges(session: Session, staff: StaffUser, case: Case) -> Event:
+    """Stop the case's reminder messages until staff resume them (stronger than any other pause)."""
+    if case.status != "open":
+        raise case_updates.CaseClosed()
+    nudges.pause(case, reason="staff")
+    return events.record(session, case, "nudges.paused", actor=actor_for(staff))
+
+
+def resume_nudges(session: Session, staff: StaffUser, case: Case) -> Event | None:
+    """Let reminder messages go to the case again after a staff pause; None if staff had not paused them."""
+    if not nudges.resume(case, reason="staff"):
+        return None
+    return events.record(session, case, "nudges.resumed", actor=actor_for(staff))
 
 
 def replay_delivery(session: Session, case: Case, delivery_public_id: str) -> WebhookDelivery:

@@ -25,6 +25,8 @@ EVENT_LABELS = {
     "payment.refunded": _l("Payment refunded"),
     "payment.disputed": _l("Payment disputed by the bank"),
     "note.added": _l("Note"),
+    "nudges.paused": _l("Reminders paused by staff"),
+    "nudges.resumed": _l("Reminders resumed by staff"),
     "payment.started": _l("Payment started"),
 }
 ACTOR_LABELS = {
@@ -41,6 +43,8 @@ AUDIT_LABELS = {
     "payment.registered": _l("Registered a payment"),
     "audit.exported": _l("Exported the audit trail"),
     "webhook.replayed": _l("Sent a webhook again"),
+    "nudges.paused": _l("Paused the reminders"),
+    "nudges.resumed": _l("Resumed the reminders"),
     "staff.login": _l("Logged in"),
     "staff.logout": _l("Logged out"),
     "staff.enrolled": _l("Set up two-factor login"),
@@ -52,6 +56,18 @@ DELIVERY_LABELS = {
     "failed": _l("failed"),
     "cancelled": _l("cancelled"),
 }
+PAUSE_LABELS = {
+    "plan": _l("on a payment plan"),
+    "dispute": _l("disputed"),
+    "promise": _l("promised to pay"),
+    "already_paid": _l("reported as already paid"),
+    "staff": _l("paused by staff"),
+}
+
+
+def pause_label(reason: str) -> str:
+    """Why a case's reminders are paused."""
+    return str(PAUSE_LABELS.get(reason, reason))
 
 
 def event_label(type_: str) -> str:
@@ -82,4 +98,5 @@ def label_helpers() -> dict:
         "actor_label": actor_label,
         "audit_label": audit_label,
         "delivery_label": delivery_label,
+        "pause_label": pause_label,
     }

@@ -90,6 +90,27 @@ def register_payment(case_id: str):
     return redirect(url_for("staff.case", case_id=case_id, _anchor="payments"), 303)
 
 
+@bp.post("/cases/<case_id>/nudges/pause")
+def pause_nudges(case_id: str):
+    """Stop the case's reminder messages until resumed."""
+    try:
+        staff_cases.pause_nudges(get_session(), g.staff, g.case)
+    except CaseClosed as error:
+        return _case_page(409, action_error=error.reason)
+    _audit("nudges.paused")
+    get_session().commit()
+    return redirect(url_for("staff.case", case_id=case_id, _anchor="reminders"), 303)
+
+
+@bp.post("/cases/<case_id>/nudges/resume")
+def resume_nudges(case_id: str):
+    """Let reminder messages go to the case again."""
+    if staff_cases.resume_nudges(get_session(), g.staff, g.case) is not None:
+        _audit("nudges.resumed")
+        get_session().commit()
+    return redirect(url_for("staff.case", case_id=case_id, _anchor="reminders"), 303)
+
+
 @bp.post("/cases/<case_id>/deliveries/<delivery_id>/retry")
 @admin_only
 def replay_delivery(case_id: str, delivery_id: str):
