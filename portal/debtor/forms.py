@@ -43,6 +43,8 @@ class PayForm(FlaskForm):
     )
     # The amount the page showed, in øre, so a changed amount is never charged unseen.
     expected = IntegerField(validators=[Optional()])
+    # Set by the "pay the next instalment" buttons: that instalment's amount in øre, as the page showed it.
+    installment = IntegerField(validators=[Optional()])
 
 
 class DemoCheckoutForm(FlaskForm):

@@ -26,6 +26,7 @@ from portal.services.errors import (
     PaymentBusy,
     PaymentInProgress,
 )
+from portal.services.policy import effective
 
 # Claiming retries when another tab replaced the attempt in between; more than this and we ask to try again.
 CLAIM_TRIES = 3
@@ -33,6 +34,12 @@ _STRIPE_SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 
 bp.add_app_template_global(payment_policy.methods, "payment_methods")
 bp.add_app_template_global(payment_policy.partial_minimum, "partial_payment_minimum")
+
+
+@bp.app_template_global()
+def case_policy(case) -> object:
+    """A case's effective policy (the creditor's with the case's overrides), for templates."""
+    return effective(case.creditor.policy, case.policy)
 
 
 @bp.app_template_global()
@@ -71,7 +78,7 @@ def _kroner(amount: int) -> str:
 
 def _render_pay(case: Case, form: PayForm, status: int = 200):
     """The pay page: the amount (editable where part payments are allowed) and one button per method."""
-    minimum = payment_policy.partial_minimum(case.creditor.policy, case.outstanding)
+    minimum = payment_policy.partial_minimum(case_policy(case), case.outstanding)
     return render_template("debtor/pay.html", case=case, creditor=case.creditor, form=form, minimum=minimum), status
 
 
@@ -103,7 +110,9 @@ def _chosen_amount(case: Case, form: PayForm) -> int | None:
     """The amount to charge in øre, or None with the reason on the form."""
     if case.status != "open" or case.outstanding <= 0:
         raise NothingToPay()
-    minimum = payment_policy.partial_minimum(case.creditor.policy, case.outstanding)
+    if form.installment.data is not None:
+        return _installment_amount(case, form)
+    minimum = payment_policy.partial_minimum(case_policy(case), case.outstanding)
     if minimum is not None and form.amount.data:
         amount = parse_kroner(form.amount.data, select_locale())
         if amount is None or not minimum <= amount <= case.outstanding:
@@ -115,6 +124,15 @@ def _chosen_amount(case: Case, form: PayForm) -> int | None:
         form.form_errors.append(_("The amount to pay has changed. Please check it and try again."))
         return None
     return case.outstanding
+
+
+def _installment_amount(case: Case, form: PayForm) -> int | None:
+    """What is due on the payment plan's next instalment, when it is still what the page showed."""
+    due = attempts.installment_due(get_session(), case.id)
+    if due is None or due != form.installment.data:
+        form.form_errors.append(_("The amount to pay has changed. Please check it and try again."))
+        return None
+    return due
 
 
 def _claim(case: Case, amount: int, method: str) -> PaymentAttempt:
