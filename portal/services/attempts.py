@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.models import UNSETTLED_ATTEMPT_STATUSES, Case, Payment, PaymentAttempt, utcnow
 from portal.providers.base import CheckoutRequest, PaymentProvider, ProviderError
-from portal.services import events, ledger, payment_policy, plan_progress, provider_events
+from portal.services import events, ledger, payment_policy, plan_progress, plan_schedule, provider_events
 from portal.services.errors import AttemptClosed, NotFound, PaymentBusy, PaymentInProgress
 from portal.services.policy import effective
 
@@ -64,7 +64,7 @@ def payment_of(session: Session, attempt: PaymentAttempt) -> Payment | None:
 def installment_due(session: Session, case_id: int) -> int | None:
     """What is still due on the next instalment of the case's approved payment plan, or None."""
     plan = plan_progress.current_plan(session, case_id)
-    upcoming = plan_progress.next_installment(plan.schedule, plan.paid) if plan and plan.status == "approved" else None
+    upcoming = plan_schedule.next_installment(plan.schedule, plan.paid) if plan and plan.status == "approved" else None
     return upcoming.remaining if upcoming else None
 
 

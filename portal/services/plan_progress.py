@@ -8,8 +8,7 @@ and the last one completes the plan (`payment_plan.completed`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,42 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import CURRENT_PLAN_STATUSES, Case, PaymentPlan, utcnow
 from portal.services import events, nudges, outbox
-
-
-@dataclass(frozen=True)
-class InstallmentState:
-    """One instalment with what has been allocated to it."""
-
-    number: int
-    due_on: date
-    amount: int
-    paid: int
-
-    @property
-    def settled(self) -> bool:
-        """Whether the instalment is paid in full."""
-        return self.paid >= self.amount
-
-    @property
-    def remaining(self) -> int:
-        """What is still to pay of it."""
-        return self.amount - self.paid
-
-
-def installments(schedule: list[dict[str, Any]], paid: int) -> list[InstallmentState]:
-    """The instalments of a schedule with `paid` øre allocated to them in order."""
-    states, left = [], paid
-    for item in schedule:
-        share = min(left, item["amount"])
-        left -= share
-        due_on = item["due_on"] if isinstance(item["due_on"], date) else date.fromisoformat(item["due_on"])
-        states.append(InstallmentState(item["number"], due_on, item["amount"], share))
-    return states
-
-
-def next_installment(schedule: list[dict[str, Any]], paid: int) -> InstallmentState | None:
-    """The first instalment not paid in full, or None when all are."""
-    return next((i for i in installments(schedule, paid) if not i.settled), None)
+from portal.services.plan_schedule import installments, next_installment
 
 
 def current_plan(session: Session, case_id: int) -> PaymentPlan | None:

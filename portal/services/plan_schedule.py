@@ -4,7 +4,8 @@ The debtor picks a number of instalments or a monthly amount, and the first date
 monthly on the same day of the month as the first (clamped to the month's end: 31 January, 28/29
 February, 31 March …). Amounts are whole øre and add up to the total exactly: a count splits the total
 evenly with the odd øre on the first instalments; a monthly amount is paid every month and the last
-instalment is what is left. `assess` checks a choice against the creditor's policy.
+instalment is what is left. `assess` checks a choice against the creditor's policy; `installments`
+reads a stored schedule with the money paid so far allocated in order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
@@ -130,3 +132,39 @@ def assess(
     _check_amounts(policy, total, count=count, monthly=monthly)
     installments = tuple(schedule(total, first_due_on, count=count, monthly=monthly))
     return Assessment(installments, auto_approve=total <= policy.plan_auto_approve_max_total)
+
+
+@dataclass(frozen=True)
+class InstallmentState:
+    """One instalment with what has been allocated to it."""
+
+    number: int
+    due_on: date
+    amount: int
+    paid: int
+
+    @property
+    def settled(self) -> bool:
+        """Whether the instalment is paid in full."""
+        return self.paid >= self.amount
+
+    @property
+    def remaining(self) -> int:
+        """What is still to pay of it."""
+        return self.amount - self.paid
+
+
+def installments(schedule: list[dict[str, Any]], paid: int) -> list[InstallmentState]:
+    """The instalments of a schedule with `paid` øre allocated to them in order."""
+    states, left = [], paid
+    for item in schedule:
+        share = min(left, item["amount"])
+        left -= share
+        due_on = item["due_on"] if isinstance(item["due_on"], date) else date.fromisoformat(item["due_on"])
+        states.append(InstallmentState(item["number"], due_on, item["amount"], share))
+    return states
+
+
+def next_installment(schedule: list[dict[str, Any]], paid: int) -> InstallmentState | None:
+    """The first instalment not paid in full, or None when all are."""
+    return next((i for i in installments(schedule, paid) if not i.settled), None)
