@@ -8,6 +8,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
@@ -52,7 +53,10 @@ class PlanForm(FlaskForm):
 
     split = RadioField(
         _l("How would you like to split the amount?"),
-        choices=[("count", _l("In a number of instalments")), ("monthly", _l("By an amount each month"))],
+        choices=[
+            SelectChoice("count", _l("In a number of instalments")),
+            SelectChoice("monthly", _l("By an amount each month")),
+        ],
         default="count",
         validators=[DataRequired(message=_l("Choose how to split the amount."))],
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from portal.db import get_read_connection, get_session
 from portal.debtor.blueprint import bp
@@ -34,7 +35,7 @@ def _view() -> CaseView:
 def _form(policy: Policy, **data) -> PlanForm:
     """The plan form with the instalment counts the policy allows."""
     form = PlanForm(**data)
-    form.count.choices = [(n, str(n)) for n in range(MIN_INSTALLMENTS, policy.plan_max_installments + 1)]
+    form.count.choices = [SelectChoice(n, str(n)) for n in range(MIN_INSTALLMENTS, policy.plan_max_installments + 1)]
     return form
 
 
