@@ -86,4 +86,4 @@ def test_a_paid_up_plan_completes_and_the_creditor_hears_of_it(client, db, recei
     assert plan.status == "completed"
     types = webhook_types(receiver)
     assert types.count("payment_plan.installment_paid") == 3
-    assert types[-2:] == ["payment_plan.completed", "case.paid"]
+    assert types.count("payment_plan.completed") == 1 and "case.paid" in types  # sent concurrently: any order
