@@ -176,3 +176,16 @@ def test_the_case_page_follows_the_plan(app, client, db):
     plan = make_plan(db, case)
     assert plan.status == "requested"
     assert "Se din anmodning" in client.get("/sag").text  # the cached page was replaced
+
+
+def test_after_a_defaulted_plan_a_new_request_waits_for_the_creditor(app, client, db):
+    case = make_case(db)
+    plan = make_plan(db, case)
+    plan.status = "defaulted"
+    db.commit()
+    open_case(client, app, case)
+    assert "Din afdragsordning er ophørt" in client.get("/sag").text
+    preview = client.post("/sag/afdrag", data=plan_form(client))
+    assert "ser på afdragsordningen, før den godkendes" in preview.text
+    client.post("/sag/afdrag", data=plan_form(client, action="send"))
+    assert [p.status for p in plans_of(db, case)] == ["defaulted", "requested"]

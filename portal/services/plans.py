@@ -2,12 +2,14 @@
 
 A request inside the policy's hard bounds (portal.services.plan_schedule.assess) is created; it is
 approved at once when its total is within the policy's automatic limit and the case has never
-defaulted on a plan, and otherwise waits for a decision. Reminder nudges pause while a plan is
+defaulted on a plan, and otherwise waits for a decision. A request outside the hard bounds is
+refused with the reason (InvalidInput naming the field) and never created. Reminder nudges pause while a plan is
 requested or running and resume when it is rejected or defaulted. The case itself stays open.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -56,10 +58,16 @@ def preview(
     count: int | None = None,
     monthly: int | None = None,
 ) -> Assessment:
-    """The schedule a request would get (InvalidInput for a choice outside the policy); changes nothing."""
+    """The schedule a request would get (InvalidInput for a choice outside the policy); changes nothing.
+
+    After a defaulted plan, a new one is never approved at once: the creditor decides.
+    """
     policy = policy_of(case)
     check_available(case, policy, current_plan(session, case.id))
-    return assess(policy, case.outstanding, first_due_on, today=today, count=count, monthly=monthly)
+    assessment = assess(policy, case.outstanding, first_due_on, today=today, count=count, monthly=monthly)
+    if assessment.auto_approve and _ever_defaulted(session, case.id):
+        return replace(assessment, auto_approve=False)
+    return assessment
 
 
 def _ever_defaulted(session: Session, case_id: int) -> bool:
@@ -97,7 +105,7 @@ def request(
         raise PlanUnavailable() from None  # another tab's request got in first
     nudges.pause(case, reason="plan")
     notify(session, case, plan, "payment_plan.requested", actor=events.ACTOR_DEBTOR)
-    if assessment.auto_approve and not _ever_defaulted(session, case.id):
+    if assessment.auto_approve:
         _approve(session, case, plan, actor=events.ACTOR_SYSTEM, message=None)
     return plan
 
