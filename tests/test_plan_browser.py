@@ -140,3 +140,19 @@ def test_keyboard_only_plan_request_without_javascript(new_context, app, db, lan
     expect(page.locator("main table.installments tbody tr")).to_have_count(4)
     first = (date.today() + timedelta(days=14)).day
     assert str(first) in page.locator("main table.installments tbody tr").first.text_content()
+
+
+def test_with_javascript_the_preview_follows_the_choice_without_a_page_load(new_context, app, db):  # noqa: F811 (fixture)
+    page = new_context(lang="da").new_page()
+    plan_form(page, app, db)
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    expect(page.locator("#preview")).to_have_count(0)
+    page.locator("select[name=count]").select_option("5")
+    expect(page.locator("#preview tbody tr")).to_have_count(5)
+    page.locator("input[name=split][value=monthly]").check()
+    page.locator("input[name=monthly]").fill("600")
+    expect(page.locator("#preview tbody tr")).to_have_count(3)  # 600 + 600 + 34,50 kr.
+    assert not navigations, navigations
+    violations = axe_violations(page)
+    assert not violations, describe_violations("live preview", violations)

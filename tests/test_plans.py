@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.models import Event, OutboxMessage, PaymentPlan
@@ -189,3 +191,22 @@ def test_after_a_defaulted_plan_a_new_request_waits_for_the_creditor(app, client
     assert "ser på afdragsordningen, før den godkendes" in preview.text
     client.post("/sag/afdrag", data=plan_form(client, action="send"))
     assert [p.status for p in plans_of(db, case)] == ["defaulted", "requested"]
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace(NBSP, " ")
+
+
+def test_the_agreement_pdf_is_in_the_debtors_language(app, client, db):
+    case = make_case(db, locale="en")
+    make_plan(db, case, count=2)
+    open_case(client, app, case)
+    english = pdf_text(client.get("/sag/afdrag/aftale.pdf").data)
+    assert "Payment plan agreement with Testvarme A/S" in english
+    assert english.count("DKK 617.25") == 2 and "DKK 1,234.50" in english
+    danish_case = make_case(db, external_id="T-0002")
+    make_plan(db, danish_case, count=2)
+    other = app.test_client()
+    open_case(other, app, danish_case)
+    danish = pdf_text(other.get("/sag/afdrag/aftale.pdf").data)
+    assert "Afdragsaftale med Testvarme A/S" in danish and danish.count("617,25 kr.") == 2
