@@ -24,6 +24,13 @@ EVENT_LABELS = {
     "payment.overpaid": _l("Overpayment"),
     "payment.refunded": _l("Payment refunded"),
     "payment.disputed": _l("Payment disputed by the bank"),
+    "payment_plan.requested": _l("Payment plan requested"),
+    "payment_plan.approved": _l("Payment plan approved"),
+    "payment_plan.rejected": _l("Payment plan rejected"),
+    "payment_plan.installment_paid": _l("Instalment paid"),
+    "payment_plan.defaulted": _l("Payment plan defaulted (an instalment was missed)"),
+    "payment_plan.completed": _l("Payment plan completed"),
+    "payment_plan.cancelled": _l("Payment plan cancelled"),
     "note.added": _l("Note"),
     "payment.started": _l("Payment started"),
 }
