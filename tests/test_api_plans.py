@@ -89,3 +89,11 @@ def test_cancelling_the_case_ends_its_plan(client, db, api_creditor):
     client.post(f"/api/v1/cases/{case_id}/cancel", json={}, headers=api_headers(key))
     db.refresh(plan)
     assert plan.status == "cancelled"
+
+
+def test_a_plan_within_policy_shows_it_was_approved_by_the_portal(client, db, api_creditor):
+    _, key = api_creditor
+    case_id = client.post("/api/v1/cases", json=case_body(), headers=api_headers(key)).json["id"]
+    make_plan(db, db.scalars(select(Case).where(Case.public_id == case_id)).one())
+    shown = client.get(f"/api/v1/cases/{case_id}", headers=api_headers(key)).json["payment_plan"]
+    assert (shown["status"], shown["decided_by"]) == ("approved", "system")

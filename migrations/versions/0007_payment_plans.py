@@ -35,7 +35,6 @@ def upgrade() -> None:
         sa.Column("next_due_on", sa.Date(), nullable=True),
         sa.Column("grace_ends_on", sa.Date(), nullable=True),
         sa.Column("grace_days", sa.Integer(), nullable=False),
-        sa.Column("within_auto_limit", sa.Boolean(), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("creditor_message", sa.String(length=1000), nullable=True),
         sa.Column("decided_by", sa.String(length=40), nullable=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Output(BaseModel):
@@ -100,6 +100,7 @@ class PaymentPlan(Output):
     next_due_on: date | None
     grace_days: int
     creditor_message: str | None
+    decided_by: str | None = Field(description='"system" when approved at once within the policy, else "api" or staff')
     requested_at: datetime
     decided_at: datetime | None
     installments: list[PlanInstallment]

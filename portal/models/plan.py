@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, BigIntPK, UTCDateTime, public_id, utcnow
@@ -44,11 +44,11 @@ class PaymentPlan(Base):
     next_due_on: Mapped[date | None] = mapped_column(Date)
     # The last day the next instalment may be paid before the plan defaults (its due date + grace days).
     grace_ends_on: Mapped[date | None] = mapped_column(Date)
-    # Terms fixed when the plan is made: days of grace for a late instalment, and whether policy allowed it.
+    # A term fixed when the plan is made: the days of grace for a late instalment.
     grace_days: Mapped[int] = mapped_column(Integer)
-    within_auto_limit: Mapped[bool] = mapped_column(Boolean)
     locale: Mapped[str] = mapped_column(String(5))
     creditor_message: Mapped[str | None] = mapped_column(String(1000))
+    # Who decided: "system" (approved at once within the policy), "api", or a staff actor.
     decided_by: Mapped[str | None] = mapped_column(String(40))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

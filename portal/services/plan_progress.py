@@ -37,6 +37,7 @@ def summary(plan: PaymentPlan) -> dict[str, Any]:
         "next_due_on": plan.next_due_on.isoformat() if plan.next_due_on else None,
         "grace_days": plan.grace_days,
         "creditor_message": plan.creditor_message,
+        "decided_by": plan.decided_by,
         "requested_at": plan.requested_at.isoformat(),
         "decided_at": plan.decided_at.isoformat() if plan.decided_at else None,
         "installments": [

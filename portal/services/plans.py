@@ -95,7 +95,7 @@ def request(
         installment_count=len(assessment.installments),
         schedule=[{"number": i.number, "due_on": i.due_on.isoformat(), "amount": i.amount}
                   for i in assessment.installments],
-        grace_days=policy.plan_grace_days, within_auto_limit=assessment.auto_approve, locale=locale,
+        grace_days=policy.plan_grace_days, locale=locale,
     )  # fmt: skip
     set_next_due(plan)
     try:
