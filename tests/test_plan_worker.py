@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from portal.models import Case, PaymentPlan
+from portal.models import Case, Fee, PaymentPlan
 from portal.services import case_updates
 from tests.api_helpers import api_headers, case_body, make_api_creditor
 from tests.plan_helpers import make_plan
@@ -53,6 +53,8 @@ def test_a_missed_instalment_defaults_the_plan_and_tells_the_creditor(client, db
     db.refresh(case)
     assert plan.status == "defaulted" and plan.ended_at is not None
     assert (case.status, case.nudges_paused_reason) == ("open", None)  # back to the normal open flow
+    fees = db.scalars(select(Fee).where(Fee.case_id == case.id)).all()
+    assert case.outstanding == 133450 and [f.amount for f in fees] == [10000]  # the portal adds no fee
     [defaulted] = [json.loads(r.body) for r in receiver.at("/hook") if b"payment_plan.defaulted" in r.body]
     assert defaulted["data"]["plan"]["id"] == plan.public_id
     assert defaulted["data"]["missed_installment"] == {"due_on": "2026-01-10"}
