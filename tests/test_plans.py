@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import date, timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -210,3 +212,31 @@ def test_the_agreement_pdf_is_in_the_debtors_language(app, client, db):
     open_case(other, app, danish_case)
     danish = pdf_text(other.get("/sag/afdrag/aftale.pdf").data)
     assert "Afdragsaftale med Testvarme A/S" in danish and danish.count("617,25 kr.") == 2
+
+
+def test_tabs_sending_plan_requests_at_once_make_one_plan(app, database_url, db):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent tabs need PostgreSQL (SQLite serialises whole transactions)")
+    case = make_case(db, make_creditor(db, policy={"plan_auto_approve_max_total": 0}))
+    first = app.test_client()
+    open_case(first, app, case)
+    form = plan_form(first, action="send")
+    cookie = first.get_cookie("betal_session").value
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def send(count: str) -> None:
+        tab = app.test_client()
+        tab.set_cookie("betal_session", cookie)
+        barrier.wait()
+        statuses.append(tab.post("/sag/afdrag", data=form | {"count": count}).status_code)
+
+    threads = [threading.Thread(target=send, args=(str(2 + n % 3),)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [303] * 6, statuses  # each tab is shown the one plan there is
+    [plan] = plans_of(db, case)
+    assert plan.status == "requested"
+    assert outbox_types(db).count("payment_plan.requested") == 1
