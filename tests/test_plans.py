@@ -240,3 +240,11 @@ def test_tabs_sending_plan_requests_at_once_make_one_plan(app, database_url, db)
     [plan] = plans_of(db, case)
     assert plan.status == "requested"
     assert outbox_types(db).count("payment_plan.requested") == 1
+
+
+def test_the_plan_pages_use_at_most_four_queries(app, client, db, query_counter):
+    open_case(client, app, make_case(db))
+    for method, data in (("GET", None), ("POST", plan_form(client))):
+        query_counter.clear()
+        assert client.open("/sag/afdrag", method=method, data=data).status_code == 200
+        assert len(query_counter) <= 4, (method, query_counter)
