@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal.models import Case, PaymentPlan, utcnow
 from portal.services import events, nudges
@@ -166,8 +166,3 @@ def cancel_current(session: Session, case: Case, *, actor: str) -> None:
     if plan is not None:
         end(plan, "cancelled")
         events.record(session, case, "payment_plan.cancelled", actor=actor, data={"plan": plan.public_id})
-
-
-def case_for_plan_page(session: Session, case_id: int) -> Case:
-    """The case with its creditor, for the plan pages."""
-    return session.scalars(select(Case).options(joinedload(Case.creditor)).where(Case.id == case_id)).one()
