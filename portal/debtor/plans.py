@@ -47,6 +47,7 @@ def _render(case, policy: Policy, form: PlanForm, preview: Assessment | None = N
         "policy": policy,
         "form": form,
         "preview": preview,
+        "least_installments": MIN_INSTALLMENTS,
         "earliest": today(),
         "latest": latest_first_due(policy, today()),
     }
