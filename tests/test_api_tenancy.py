@@ -45,6 +45,8 @@ def matrix(b: dict) -> dict[str, list[tuple[str, str, dict | None, dict | None]]
         "api.cancel_case": [("POST", f"/cases/{case}/cancel", None, {})],
         "api.adjust_case": [("POST", f"/cases/{case}/adjustments", None, {"kind": "credit", "amount": 1})],
         "api.reissue_link": [("POST", f"/cases/{case}/links", None, {})],
+        "api.approve_plan": [("POST", f"/cases/{case}/payment-plan/approve", None, {"message": "x"})],
+        "api.reject_plan": [("POST", f"/cases/{case}/payment-plan/reject", None, {})],
         "api.list_case_events": [("GET", f"/cases/{case}/events", None, None)],
         "api.list_events": [("GET", "/events", None, None), ("GET", "/events", {"cursor": b["event"]}, None)],
         "api.list_endpoints": [("GET", "/webhook-endpoints", None, None)],

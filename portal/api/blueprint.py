@@ -16,6 +16,7 @@ from portal.services import api_keys, idempotency
 from portal.services.case_updates import CaseClosed
 from portal.services.errors import DomainError, InvalidInput, NotFound
 from portal.services.intake import DuplicateCase
+from portal.services.plans import PlanNotPending
 from portal.services.webhook_endpoints import EndpointDisabled, TooManyEndpoints
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -23,7 +24,7 @@ csrf.exempt(bp)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a batch of 1,000 generous cases
 _KEY_PARAMETERS = {"api_key", "apikey", "key", "access_token", "token", "authorization"}
-_CONFLICTS = (CaseClosed, EndpointDisabled, TooManyEndpoints, idempotency.KeyInFlight)
+_CONFLICTS = (CaseClosed, EndpointDisabled, PlanNotPending, TooManyEndpoints, idempotency.KeyInFlight)
 
 
 def _key_in_query() -> bool:

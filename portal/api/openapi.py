@@ -41,6 +41,16 @@ OPERATIONS = (
     ),
     Operation("post", "/cases/{case_id}/links", "reissueLink", "Revoke the link and issue a new one", {201: R.Link}),
     Operation(
+        "post", "/cases/{case_id}/payment-plan/approve", "approvePaymentPlan",
+        "Approve the payment plan waiting for a decision (409 when none waits)", {200: R.PlanDecision},
+        S.PlanDecisionIn, tags=("payment plans",),
+    ),
+    Operation(
+        "post", "/cases/{case_id}/payment-plan/reject", "rejectPaymentPlan",
+        "Reject the payment plan waiting for a decision (409 when none waits)", {200: R.PlanDecision},
+        S.PlanDecisionIn, tags=("payment plans",),
+    ),
+    Operation(
         "get", "/cases/{case_id}/events", "listCaseEvents", "A case's events", {200: R.EventList},
         query=S.EventQuery, tags=("events",),
     ),

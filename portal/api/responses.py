@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Output(BaseModel):
@@ -79,13 +79,48 @@ class CaseSummary(Output):
     link: Link
 
 
+class PlanInstallment(Output):
+    """One instalment of a payment plan and what has been paid of it (payments are allocated in order)."""
+
+    number: int
+    due_on: date
+    amount: int
+    paid: int
+
+
+class PaymentPlan(Output):
+    """The case's newest payment plan: requested, approved, rejected, defaulted, completed or cancelled."""
+
+    id: str
+    status: Literal["requested", "approved", "rejected", "defaulted", "completed", "cancelled"]
+    currency: str
+    total: int
+    paid: int
+    installment_count: int
+    next_due_on: date | None
+    grace_days: int
+    creditor_message: str | None
+    decided_by: str | None = Field(description='"system" when approved at once within the policy, else "api" or staff')
+    requested_at: datetime
+    decided_at: datetime | None
+    installments: list[PlanInstallment]
+
+
 class Case(CaseSummary):
-    """A case with debtor, invoices, fees and policy overrides."""
+    """A case with debtor, invoices, fees, policy overrides and its newest payment plan (or null)."""
 
     debtor: Debtor
     invoices: list[Invoice]
     fees: list[Fee]
     policy: dict[str, Any] | None
+    payment_plan: PaymentPlan | None
+
+
+class PlanDecision(Output):
+    """A payment plan after a decision, and its case."""
+
+    payment_plan: PaymentPlan
+    case: CaseSummary
 
 
 class CaseList(Output):

@@ -165,6 +165,12 @@ class AdjustmentIn(Input):
     note: Text(500) | None = None
 
 
+class PlanDecisionIn(Input):
+    """A decision on a waiting payment plan, with a message the debtor sees on the case page."""
+
+    message: Text(1000) | None = None
+
+
 class EndpointIn(Input):
     """A webhook endpoint: an https URL and the event types it wants ('*' for all)."""
 

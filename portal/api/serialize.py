@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from portal.services import links
+from portal.services import links, plan_progress
 
 
 def _time(value: datetime | None) -> str | None:
@@ -44,8 +44,8 @@ def _day(value: date) -> str:
     return value.isoformat()
 
 
-def case(case) -> dict[str, Any]:
-    """A case with its debtor, invoices (with lines), fees and policy overrides."""
+def case(case, plan=None) -> dict[str, Any]:
+    """A case with its debtor, invoices (with lines), fees, policy overrides and newest payment plan."""
     debtor = case.debtor
     return case_summary(case) | {
         "debtor": {
@@ -71,7 +71,13 @@ def case(case) -> dict[str, Any]:
         ],
         "fees": [{"kind": fee.kind, "amount": fee.amount, "description": fee.description} for fee in case.fees],
         "policy": case.policy,
+        "payment_plan": plan_progress.summary(plan) if plan is not None else None,
     }
+
+
+def plan_decision(plan, case) -> dict[str, Any]:
+    """A payment plan after a decision, with its case."""
+    return {"payment_plan": plan_progress.summary(plan), "case": case_summary(case)}
 
 
 def event(event, case_public_id: str | None) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import re
 from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
@@ -43,6 +44,33 @@ class PayForm(FlaskForm):
     )
     # The amount the page showed, in øre, so a changed amount is never charged unseen.
     expected = IntegerField(validators=[Optional()])
+    # Set by the "pay the next instalment" buttons: that instalment's amount in øre, as the page showed it.
+    installment = IntegerField(validators=[Optional()])
+
+
+class PlanForm(FlaskForm):
+    """A payment plan: a number of instalments or a monthly amount, and the first date."""
+
+    split = RadioField(
+        _l("How would you like to split the amount?"),
+        choices=[
+            SelectChoice("count", _l("In a number of instalments")),
+            SelectChoice("monthly", _l("By an amount each month")),
+        ],
+        default="count",
+        validators=[DataRequired(message=_l("Choose how to split the amount."))],
+    )
+    count = SelectField(_l("Number of instalments"), coerce=int, validate_choice=False, validators=[Optional()])
+    monthly = StringField(
+        _l("Amount each month in kroner"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    first_due_on = DateField(
+        _l("Date of the first instalment"),
+        validators=[DataRequired(message=_l("Choose the date of the first instalment."))],
+    )
+    action = StringField(validators=[Optional(), AnyOf(("preview", "send"))])
 
 
 class DemoCheckoutForm(FlaskForm):

@@ -26,6 +26,7 @@ from portal.services.errors import (
     PaymentBusy,
     PaymentInProgress,
 )
+from portal.services.policy import effective
 
 # Claiming retries when another tab replaced the attempt in between; more than this and we ask to try again.
 CLAIM_TRIES = 3
@@ -36,12 +37,18 @@ bp.add_app_template_global(payment_policy.partial_minimum, "partial_payment_mini
 
 
 @bp.app_template_global()
+def case_policy(case) -> object:
+    """A case's effective policy (the creditor's with the case's overrides), for templates."""
+    return effective(case.creditor.policy, case.policy)
+
+
+@bp.app_template_global()
 def method_label(method: str) -> str:
     """The debtor-facing name of a payment method."""
     return str(payment_policy.METHOD_LABELS.get(method, method))
 
 
-def _session_case() -> Case:
+def session_case() -> Case:
     """The session's case with its creditor, after the same link checks as the case page."""
     stamp = case_view.load_case(get_read_connection(), g.case_public_id, link_version=g.link_version)
     links.check_not_expired(stamp, grace_days=current_app.config["LINK_GRACE_DAYS"])
@@ -59,7 +66,7 @@ def _attempt(case: Case, attempt_id: str) -> PaymentAttempt:
 def _receipt(payment_id: str) -> receipts.Receipt:
     """The receipt for one of the session case's payments; any other id is simply not found."""
     try:
-        return receipts.load(get_session(), _session_case().id, payment_id)
+        return receipts.load(get_session(), session_case().id, payment_id)
     except NotFound:
         abort(404)
 
@@ -71,14 +78,14 @@ def _kroner(amount: int) -> str:
 
 def _render_pay(case: Case, form: PayForm, status: int = 200):
     """The pay page: the amount (editable where part payments are allowed) and one button per method."""
-    minimum = payment_policy.partial_minimum(case.creditor.policy, case.outstanding)
+    minimum = payment_policy.partial_minimum(case_policy(case), case.outstanding)
     return render_template("debtor/pay.html", case=case, creditor=case.creditor, form=form, minimum=minimum), status
 
 
 @bp.get("/sag/betal")
 def pay_page():
     """The pay form on its own page (the case page links here when a smaller amount may be paid)."""
-    case = _session_case()
+    case = session_case()
     if case.status != "open" or case.outstanding <= 0:
         return redirect(url_for("debtor.case_page"), 303)
     return _render_pay(case, PayForm(formdata=None, amount=_kroner(case.outstanding), expected=case.outstanding))
@@ -87,7 +94,7 @@ def pay_page():
 @bp.post("/sag/betal")
 def pay():
     """Claim the case's payment attempt for this amount and method and send the debtor to its checkout."""
-    case = _session_case()
+    case = session_case()
     form = PayForm()
     amount = _chosen_amount(case, form) if form.validate_on_submit() else None
     if amount is None:
@@ -103,7 +110,9 @@ def _chosen_amount(case: Case, form: PayForm) -> int | None:
     """The amount to charge in øre, or None with the reason on the form."""
     if case.status != "open" or case.outstanding <= 0:
         raise NothingToPay()
-    minimum = payment_policy.partial_minimum(case.creditor.policy, case.outstanding)
+    if form.installment.data is not None:
+        return _installment_amount(case, form)
+    minimum = payment_policy.partial_minimum(case_policy(case), case.outstanding)
     if minimum is not None and form.amount.data:
         amount = parse_kroner(form.amount.data, select_locale())
         if amount is None or not minimum <= amount <= case.outstanding:
@@ -115,6 +124,15 @@ def _chosen_amount(case: Case, form: PayForm) -> int | None:
         form.form_errors.append(_("The amount to pay has changed. Please check it and try again."))
         return None
     return case.outstanding
+
+
+def _installment_amount(case: Case, form: PayForm) -> int | None:
+    """What is due on the payment plan's next instalment, when it is still what the page showed."""
+    due = attempts.installment_due(get_session(), case.id)
+    if due is None or due != form.installment.data:
+        form.form_errors.append(_("The amount to pay has changed. Please check it and try again."))
+        return None
+    return due
 
 
 def _claim(case: Case, amount: int, method: str) -> PaymentAttempt:
@@ -162,14 +180,14 @@ def _unavailable(case: Case, error: ProviderError, retry_url: str, form: PayForm
 @bp.post("/sag/betaling/<attempt_id>/fortsaet")
 def resume_payment(attempt_id: str):
     """Go (back) to an open attempt's checkout; after a provider failure this retries with the same key."""
-    case = _session_case()
+    case = session_case()
     return _to_checkout(_attempt(case, attempt_id), case)
 
 
 @bp.get("/sag/betaling/<attempt_id>")
 def payment_status(attempt_id: str):
     """The result of an attempt (the provider's success URL): paid, waiting, failed or cancelled."""
-    case = _session_case()
+    case = session_case()
     attempt = _attempt(case, attempt_id)
     hint = request.args.get("session_id", "")
     session_id = hint if _STRIPE_SESSION_ID.match(hint) else None
@@ -197,7 +215,7 @@ def _demo_attempt(case: Case, attempt_id: str) -> PaymentAttempt:
 @bp.route("/sag/betaling/<attempt_id>/demo", methods=["GET", "POST"])
 def demo_checkout(attempt_id: str):
     """The demo provider's clearly marked test checkout: approve or decline; its outcome is a provider event."""
-    case = _session_case()
+    case = session_case()
     attempt = _demo_attempt(case, attempt_id)
     form = DemoCheckoutForm()
     if not form.validate_on_submit():

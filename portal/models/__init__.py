@@ -17,6 +17,7 @@ from portal.models.payment import (
     PaymentAttempt,
     ProviderEvent,
 )
+from portal.models.plan import CURRENT_PLAN_STATUSES, PLAN_STATUSES, PaymentPlan
 from portal.models.staff import STAFF_ROLES, StaffAudit, StaffRecoveryCode, StaffUser
 from portal.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -40,7 +41,10 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "OutboxMessage",
+    "CURRENT_PLAN_STATUSES",
     "PAYMENT_METHODS",
+    "PLAN_STATUSES",
+    "PaymentPlan",
     "Payment",
     "PaymentAttempt",
     "ProviderEvent",

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.models import UNSETTLED_ATTEMPT_STATUSES, Case, Payment, PaymentAttempt, utcnow
 from portal.providers.base import CheckoutRequest, PaymentProvider, ProviderError
-from portal.services import events, ledger, payment_policy, provider_events
+from portal.services import events, ledger, payment_policy, plan_progress, plan_schedule, provider_events
 from portal.services.errors import AttemptClosed, NotFound, PaymentBusy, PaymentInProgress
+from portal.services.policy import effective
 
 # Stripe accepts expires_at from 30 minutes after its own clock; a little more absorbs clock skew.
 CHECKOUT_LIFETIME = timedelta(minutes=35)
@@ -60,6 +61,13 @@ def payment_of(session: Session, attempt: PaymentAttempt) -> Payment | None:
     return session.scalars(select(Payment).where(Payment.attempt_id == attempt.id).order_by(Payment.id)).first()
 
 
+def installment_due(session: Session, case_id: int) -> int | None:
+    """What is still due on the next instalment of the case's approved payment plan, or None."""
+    plan = plan_progress.current_plan(session, case_id)
+    upcoming = plan_schedule.next_installment(plan.schedule, plan.paid) if plan and plan.status == "approved" else None
+    return upcoming.remaining if upcoming else None
+
+
 def _unsettled(session: Session, case_id: int) -> PaymentAttempt | None:
     """The case's open or pending attempt, read afresh."""
     query = select(PaymentAttempt).where(
@@ -79,16 +87,17 @@ def _judge(current: PaymentAttempt, *, amount: int, method: str, provider: str, 
 def claim(
     session: Session, case: Case, *, amount: int, method: str, provider: str, locale: str, now: datetime | None = None
 ) -> Claim:
-    """Claim the case's attempt for this amount and method (checked against the creditor's policy)."""
+    """Claim the case's attempt for this amount and method (checked against the case's effective policy)."""
     now = now or utcnow()
     ledger.lock_case(session, case.id)  # claims for one case queue here; what is owed is read afresh
     payment_policy.check_payment(
-        case.creditor.policy,
+        effective(case.creditor.policy, case.policy),
         status=case.status,
         outstanding=case.outstanding,
         currency=case.currency,
         amount=amount,
         method=method,
+        installment=installment_due(session, case.id),
     )
     current = _unsettled(session, case.id)
     if current is not None:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import Adjustment, Case, utcnow
-from portal.services import events, links, outbox
+from portal.services import events, links, outbox, plan_progress, plans
 from portal.services.errors import DomainError, InvalidInput
 from portal.services.ledger import lock_case
 
@@ -29,6 +29,7 @@ def cancel(session: Session, case: Case, *, actor: str, reason: str | None = Non
     """Cancel an open case: the link stops showing amounts to pay and the creditor hears of it."""
     case = _open_locked(session, case)
     case.status, case.closed_at = "cancelled", utcnow()
+    plans.cancel_current(session, case, actor=actor)
     event = events.record(session, case, "case.cancelled", actor=actor, data={"reason": reason})
     outbox.enqueue(session, case, event)
     return case
@@ -54,6 +55,7 @@ def adjust(
     case.outstanding -= amount
     data = {"adjustment": adjustment.public_id, "kind": kind, "amount": amount, "outstanding": case.outstanding}
     events.record(session, case, "case.adjusted", actor=actor, data=data)
+    plan_progress.apply_payment(session, case, amount, actor=actor)
     if case.outstanding == 0:
         case.status, case.closed_at = "paid", utcnow()
         outbox.enqueue(session, case, events.record(session, case, "case.paid", actor=actor, data=data))

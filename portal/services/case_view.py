@@ -3,7 +3,8 @@
 The case page is the hottest page of the portal, so it reads rows, not ORM objects (from a session or,
 on the case page, straight from a read-only connection). One narrow query, the stamp, says whether the
 session's link still opens the case and which revision to show. Rendering needs three more: the case
-with creditor, debtor, invoices and lines in one joined query, then fees, then payments.
+with creditor, debtor, invoices, lines and its newest payment plan in one joined query (the plan
+is one row per case, so it adds columns, not rows), then fees, then payments.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import Column, Connection, bindparam, select
+from sqlalchemy import Column, Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
+from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment, PaymentPlan
 from portal.services.errors import LinkRevoked, NotFound
+from portal.services.plan_schedule import InstallmentState, installments
 
 Record = SimpleNamespace
 
@@ -50,10 +52,13 @@ _STAMP = (
     .join_from(_case, _creditor, _creditor.c.id == _case.c.creditor_id)
     .where(_case.c.public_id == bindparam("public_id"))
 )
+_plan, _other_plan = PaymentPlan.__table__, PaymentPlan.__table__.alias("other_plan")
+_NEWEST_PLAN = select(func.max(_other_plan.c.id)).where(_other_plan.c.case_id == _case.c.id).scalar_subquery()
 _FULL = (
-    _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine))
+    _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine), *_columns(PaymentPlan))
     .outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
     .outerjoin(_line, _line.c.invoice_id == _invoice.c.id)
+    .outerjoin(_plan, _plan.c.id == _NEWEST_PLAN)
     .where(_case.c.id == bindparam("case_id"))
     .order_by(_invoice.c.due_on, _invoice.c.id, _line.c.position, _line.c.id)
 )
@@ -121,12 +126,25 @@ def check_link_version(case: Record, link_version: int | None) -> None:
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case with its creditor, debtor, invoices (with lines), fees and payments."""
+    """A case with its creditor, debtor, invoices (with lines), fees, payments and newest payment plan."""
 
     case: Record
     invoices: list[Record] = field(default_factory=list)
     fees: list = field(default_factory=list)
     payments: list = field(default_factory=list)
+    plan: Record | None = None
+
+    @property
+    def plan_installments(self) -> list[InstallmentState]:
+        """The plan's instalments with what has been paid of each (none without a plan)."""
+        return installments(self.plan.schedule, self.plan.paid) if self.plan is not None else []
+
+    @property
+    def next_installment(self) -> InstallmentState | None:
+        """The approved plan's first instalment not paid in full."""
+        if self.plan is None or self.plan.status != "approved":
+            return None
+        return next((i for i in self.plan_installments if not i.settled), None)
 
     @property
     def creditor(self) -> Record:
@@ -177,8 +195,10 @@ def load_details(session: Session | Connection, case: Record) -> CaseView:
     rows = session.execute(_FULL, by_case).all()
     if not rows:
         raise NotFound()
+    (plan,) = _split(rows[0], _FULL_LAYOUT, "payment_plan")
     return CaseView(
         case=_case_record(rows[0], _FULL_LAYOUT),
+        plan=plan if plan.id is not None else None,
         invoices=_invoices(rows),
         fees=list(session.execute(_FEES, by_case)),
         payments=list(session.execute(_PAYMENTS, by_case)),

@@ -32,8 +32,15 @@ CREDITORS = {
         locale="da",
         fi_creditor_number="85123456",
         bank_account="1234 5678901234",
-        # Pay online by MobilePay or card; a part payment of at least 100 kr. is welcome.
-        policy={"payment_methods": ["mobilepay", "card"], "partial_payment_minimum": 10000},
+        # Pay online by MobilePay or card; a part payment of at least 100 kr. is welcome. Payment plans of up
+        # to six monthly instalments of at least 200 kr.; plans above 4.000 kr. wait for customer service.
+        policy={
+            "payment_methods": ["mobilepay", "card"],
+            "partial_payment_minimum": 10000,
+            "plan_max_installments": 6,
+            "plan_min_installment": 20000,
+            "plan_auto_approve_max_total": 400000,
+        },
     ),
     "fjordhuse": dict(
         name="Boligselskabet Fjordhuse",
@@ -46,6 +53,8 @@ CREDITORS = {
         locale="da",
         require_postcode=True,
         bank_account="9570 0012345678",
+        # Rent: at most three instalments, and every plan waits for the landlord's answer.
+        policy={"plan_max_installments": 3, "plan_auto_approve_max_total": 0},
     ),
 }
 

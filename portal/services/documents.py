@@ -23,6 +23,8 @@ from portal.services.fik import fi_payment_line
 
 OVERVIEW = "overview"
 OVERVIEW_TEMPLATE = "pdf/overview.html"
+AGREEMENT = "agreement"
+AGREEMENT_TEMPLATE = "pdf/agreement.html"
 
 
 def deny_by_default_fetcher() -> URLFetcher:
@@ -67,6 +69,23 @@ def overview_pdf(session: Session, view: CaseView) -> bytes:
             logo=logo_data_uri(session, view.creditor),
             fi_line=fi_payment_line(view.creditor.fi_creditor_number, view.case.external_id),
         ),
+    )
+
+
+def agreement_pdf(session: Session, view: CaseView) -> bytes:
+    """Return the agreement (afdragsaftale) of the case's newest plan in the current language."""
+    locale = str(get_locale())
+    plan = view.plan
+    state = {"plan": plan.public_id, "decided_at": plan.decided_at.isoformat(), "locale": locale,
+             "template": template_version(AGREEMENT_TEMPLATE), "creditor": view.creditor.revision}  # fmt: skip
+    key = hashlib.sha256(repr(sorted(state.items())).encode()).hexdigest()
+    return cached_pdf(
+        session,
+        case_id=view.case.id,
+        kind=AGREEMENT,
+        locale=locale,
+        state_key=key,
+        html=lambda: render_template(AGREEMENT_TEMPLATE, view=view, logo=logo_data_uri(session, view.creditor)),
     )
 
 

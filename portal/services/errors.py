@@ -55,7 +55,7 @@ class InvalidInput(DomainError):
     reason = _l("Please check what you typed.")
 
     def __init__(self, *, field: str, message: object) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(field)  # the message may be lazy: formatting it needs a request's language
         self.field = field
         self.message = message
 

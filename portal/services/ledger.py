@@ -3,7 +3,8 @@
 Every function locks the case row first (PostgreSQL: SELECT … FOR UPDATE; SQLite: its database write
 lock), so concurrent webhooks, success pages and demo approvals for one case apply one after another.
 A payment is recorded once per provider reference; it lowers what is owed, never below zero (the
-excess is recorded as overpaid and flagged), and moves the case to paid at zero. Nothing moves a case
+excess is recorded as overpaid and flagged), allocates what it applied to the case's payment plan, and
+moves the case to paid at zero. Nothing moves a case
 or an attempt backwards: a late or repeated event changes nothing. A refund is recorded on the payment
 and the timeline but does not raise what is owed: refunding is the creditor's own decision in Stripe,
 and a creditor who wants the money again adjusts the case.
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Case, Payment, PaymentAttempt, utcnow
 from portal.models.base import public_id
-from portal.services import events, outbox
+from portal.services import events, outbox, plan_progress
 
 # Attempt statuses in the only order they may move; equal ranks never replace each other.
 _ATTEMPT_RANK = {"open": 0, "pending": 1, "failed": 2, "expired": 2, "cancelled": 2, "paid": 3}
@@ -115,6 +116,7 @@ def _apply(
         "overpaid": payment.overpaid,
     }
     outbox.enqueue(session, case, events.record(session, case, "payment.succeeded", actor=actor, data=data), summary)
+    plan_progress.apply_payment(session, case, applied, actor=actor, payment=payment.public_id)
     if payment.overpaid:
         overpaid = {"payment": payment.public_id, "amount": payment.overpaid, "currency": currency}
         events.record(session, case, "payment.overpaid", actor=actor, data=overpaid)
