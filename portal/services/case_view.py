@@ -14,10 +14,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import Column, Connection, bindparam, select
+from sqlalchemy import Column, Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment
+from portal.models import (
+    CallbackRequest,
+    Case,
+    Creditor,
+    Debtor,
+    Dispute,
+    Fee,
+    Invoice,
+    InvoiceLine,
+    PaidReport,
+    Payment,
+    Promise,
+)
 from portal.services.errors import LinkRevoked, NotFound
 
 Record = SimpleNamespace
@@ -50,9 +62,23 @@ _STAMP = (
     .join_from(_case, _creditor, _creditor.c.id == _case.c.creditor_id)
     .where(_case.c.public_id == bindparam("public_id"))
 )
+# The debtor's newest answer of each kind (one row per case each, so they add columns, not rows).
+ANSWERS = {"dispute": Dispute, "promise": Promise, "paid_report": PaidReport, "callback_request": CallbackRequest}
+
+
+def _newest(model):
+    """The table and a join condition picking the case's newest row of it."""
+    table, other = model.__table__, model.__table__.alias(f"other_{model.__tablename__}")
+    newest = select(func.max(other.c.id)).where(other.c.case_id == _case.c.id).scalar_subquery()
+    return table, table.c.id == newest
+
+
+_FULL = _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine))
+for _model in ANSWERS.values():
+    # Not the dispute's text nor the number to call: the page reached by a link shows no more than it must.
+    _FULL = _FULL.add_columns(*_columns(_model, without=("text", "phone"))).outerjoin(*_newest(_model))
 _FULL = (
-    _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine))
-    .outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
+    _FULL.outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
     .outerjoin(_line, _line.c.invoice_id == _invoice.c.id)
     .where(_case.c.id == bindparam("case_id"))
     .order_by(_invoice.c.due_on, _invoice.c.id, _line.c.position, _line.c.id)
@@ -127,6 +153,7 @@ class CaseView:
     invoices: list[Record] = field(default_factory=list)
     fees: list = field(default_factory=list)
     payments: list = field(default_factory=list)
+    answers: dict[str, Record | None] = field(default_factory=dict)  # the newest dispute, promise, … or None
 
     @property
     def creditor(self) -> Record:
@@ -182,7 +209,14 @@ def load_details(session: Session | Connection, case: Record) -> CaseView:
         invoices=_invoices(rows),
         fees=list(session.execute(_FEES, by_case)),
         payments=list(session.execute(_PAYMENTS, by_case)),
+        answers=_answers(rows[0]),
     )
+
+
+def _answers(row) -> dict[str, Record | None]:
+    """The newest answer of each kind from the first joined row (None where the case has none)."""
+    found = dict(zip(ANSWERS, _split(row, _FULL_LAYOUT, *ANSWERS), strict=True))
+    return {name: record if record.id is not None else None for name, record in found.items()}
 
 
 def load_case_view(session: Session | Connection, case_public_id: str, *, link_version: int | None = None) -> CaseView:

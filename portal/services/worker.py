@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.services import deliveries, idempotency
+from portal.models import utcnow
+from portal.services import deliveries, idempotency, promise_tasks
 from portal.services.webhook_sender import Sender
 
 Task = Callable[["Worker"], int]
@@ -43,6 +44,8 @@ class Worker:
             allow_loopback=config["WEBHOOKS_ALLOW_LOOPBACK"], concurrency=config["WORKER_CONCURRENCY"]
         )
         self.stopping = threading.Event()
+        # Time as the tasks see it; tests replace it to move the worker's day.
+        self.clock: Callable[[], datetime] = utcnow
         # Results are recorded on a thread of their own while the next batch is claimed and sent.
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         self._recording: Future[int] | None = None
@@ -129,3 +132,6 @@ def purge_idempotency_keys(worker: Worker) -> int:
         purged = idempotency.purge(session, limit=worker.batch_size)
         session.commit()
     return purged
+
+
+register_task(promise_tasks.settle_due_promises)
