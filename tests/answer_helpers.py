@@ -6,6 +6,8 @@ import io
 
 from PIL import Image
 
+from portal.models import utcnow
+from portal.services import disputes, evidence
 from tests.conftest import csrf_from
 
 MINIMAL_PDF = (
@@ -37,3 +39,13 @@ def send_dispute(client, *, reason: str = "wrong_amount", text: str = "Beløbet 
     """Post the dispute form with (name, bytes) files."""
     data = {"reason": reason, "text": text, "files": [(io.BytesIO(body), name) for name, body in files]}
     return post_page(client, "/sag/indsigelse", data, content_type="multipart/form-data")
+
+
+def make_dispute_file(app, db, case, body: bytes = MINIMAL_PDF) -> str:
+    """Open a dispute on the case with one PDF (through the services); return the file's public id."""
+    files = evidence.check([evidence.Upload("kvittering.pdf", body)])
+    store = evidence.FileStore(app.config["UPLOAD_DIR"])
+    dispute = disputes.open_dispute(db, case, reason="wrong_amount", text="Forkert", files=files, store=store,
+                                    now=utcnow())  # fmt: skip
+    db.commit()
+    return disputes.files_of(db, dispute)[0].public_id

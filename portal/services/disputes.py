@@ -92,6 +92,11 @@ def files_of(session: Session, dispute: Dispute) -> list[DisputeFile]:
     )
 
 
+def files_of_case(session: Session, case: Case) -> list[DisputeFile]:
+    """Every evidence file of the case's disputes, oldest first."""
+    return list(session.scalars(select(DisputeFile).where(DisputeFile.case_id == case.id).order_by(DisputeFile.id)))
+
+
 def file_of_case(session: Session, case: Case, file_public_id: str) -> DisputeFile:
     """An evidence file of one of the case's disputes; NotFound for any other."""
     found = session.scalars(

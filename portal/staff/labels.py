@@ -26,6 +26,13 @@ EVENT_LABELS = {
     "payment.disputed": _l("Payment disputed by the bank"),
     "note.added": _l("Note"),
     "payment.started": _l("Payment started"),
+    "dispute.opened": _l("Dispute opened by the debtor"),
+    "dispute.resolved": _l("Dispute resolved"),
+    "promise.created": _l("Promise to pay"),
+    "promise.broken": _l("Promise to pay broken"),
+    "already_paid.reported": _l("Debtor reports having paid"),
+    "callback.requested": _l("Debtor asks to be called"),
+    "contact.updated": _l("Debtor updated contact details"),
 }
 ACTOR_LABELS = {
     "debtor": _l("the debtor"),
@@ -40,6 +47,7 @@ AUDIT_LABELS = {
     "note.added": _l("Added a note"),
     "payment.registered": _l("Registered a payment"),
     "audit.exported": _l("Exported the audit trail"),
+    "dispute_file.downloaded": _l("Downloaded a dispute evidence file"),
     "staff.login": _l("Logged in"),
     "staff.logout": _l("Logged out"),
     "staff.enrolled": _l("Set up two-factor login"),
