@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from portal.attachments import attachment
 from portal.db import get_session
 from portal.i18n import today
 from portal.ratelimit import client_address
-from portal.attachments import attachment
 from portal.services import audit, dashboard, disputes, links, staff_cases, staff_search
 from portal.services.case_updates import CaseClosed
 from portal.services.errors import InvalidInput
