@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,10 @@ class Config:
     STAFF_IDLE_MINUTES = 30
     STAFF_SESSION_HOURS = 12
     STAFF_LOGIN_RATE_LIMIT = "20 per 15 minutes"  # login and code attempts per client address
+    # Dispute evidence files: stored here (outside static/) under random names; never served as static files.
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    # Three 5 MB files and the form fit; a larger body gets the friendly 413 page before anything is read.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
@@ -104,6 +109,7 @@ class Config:
         self.STAFF_IDLE_MINUTES = int(os.environ.get("PORTAL_STAFF_IDLE_MINUTES") or self.STAFF_IDLE_MINUTES)
         self.STAFF_SESSION_HOURS = int(os.environ.get("PORTAL_STAFF_SESSION_HOURS") or self.STAFF_SESSION_HOURS)
         self.STAFF_LOGIN_RATE_LIMIT = os.environ.get("PORTAL_STAFF_LOGIN_RATE_LIMIT") or self.STAFF_LOGIN_RATE_LIMIT
+        self.UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR") or self.UPLOAD_DIR
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""
@@ -131,6 +137,7 @@ class TestConfig(DevelopmentConfig):
     BASE_URL = "http://localhost"
     DATABASE_URL = "sqlite://"
     RATELIMIT_ENABLED = False
+    UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "betal-test-uploads")  # tests that look at files set their own
 
 
 class ProductionConfig(Config):

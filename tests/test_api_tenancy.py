@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, WebhookDelivery
+from portal.models import Case, Event, WebhookDelivery
+from tests.answer_helpers import make_dispute_file
 from tests.api_helpers import api_headers, case_body, make_api_creditor
 
 # Routes that only ever act on the caller's own data, whatever is sent (checked separately below).
@@ -13,7 +14,7 @@ OWN_SCOPE = {"api.create_case", "api.create_cases", "api.create_endpoint", "api.
 
 
 @pytest.fixture
-def tenants(app, client, db, receiver, worker):
+def tenants(app, client, db, receiver, worker, tmp_path):
     """Creditors A and B, each with a case, an endpoint and a delivered webhook; B's ids."""
     app.config["WEBHOOKS_ALLOW_LOOPBACK"] = True
     ids = {}
@@ -25,6 +26,10 @@ def tenants(app, client, db, receiver, worker):
         ).json
         ids[name] = {"key": key, "case": case["id"], "endpoint": endpoint["id"], "secret": endpoint["secret"],
                      "creditor_id": creditor.id}  # fmt: skip
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    for name in ("A", "B"):
+        case = db.scalars(select(Case).where(Case.public_id == ids[name]["case"])).one()
+        ids[name]["file"] = make_dispute_file(app, db, case)
     client.post(f"/api/v1/cases/{ids['B']['case']}/cancel", headers=api_headers(ids["B"]["key"]))
     worker.run_once()
     b = ids["B"]
@@ -47,6 +52,9 @@ def matrix(b: dict) -> dict[str, list[tuple[str, str, dict | None, dict | None]]
         "api.reissue_link": [("POST", f"/cases/{case}/links", None, {})],
         "api.approve_plan": [("POST", f"/cases/{case}/payment-plan/approve", None, {"message": "x"})],
         "api.reject_plan": [("POST", f"/cases/{case}/payment-plan/reject", None, {})],
+        "api.resolve_dispute": [("POST", f"/cases/{case}/dispute/resolve", None,
+                                 {"outcome": "rejected", "message": "Kravet står ved magt."})],
+        "api.dispute_file": [("GET", f"/cases/{case}/dispute/files/{b['file']}", None, None)],
         "api.list_case_events": [("GET", f"/cases/{case}/events", None, None)],
         "api.list_events": [("GET", "/events", None, None), ("GET", "/events", {"cursor": b["event"]}, None)],
         "api.list_endpoints": [("GET", "/webhook-endpoints", None, None)],
@@ -66,7 +74,7 @@ def test_the_matrix_covers_every_api_route(app, tenants):
 
 def test_a_creditor_never_reaches_another_creditors_data(client, tenants):
     a, b = tenants["A"], tenants["B"]
-    secrets_of_b = [b["case"], b["endpoint"], b["secret"], b["delivery"], b["event"], "B-1"]
+    secrets_of_b = [b["case"], b["endpoint"], b["secret"], b["delivery"], b["event"], b["file"], "B-1"]
     for endpoint, requests in matrix(b).items():
         for method, path, query, body in requests:
             response = client.open(
@@ -86,6 +94,7 @@ def test_another_creditors_data_is_unchanged_afterwards(client, tenants):
             client.open(f"/api/v1{path}", method=method, query_string=query, json=body, headers=api_headers(a["key"]))
     case = client.get(f"/api/v1/cases/{b['case']}", headers=api_headers(b["key"])).json
     assert (case["status"], case["link"]["version"]) == ("cancelled", 1)
+    assert case["dispute"]["status"] == "open" and case["dispute"]["message"] is None
     endpoint = client.get(f"/api/v1/webhook-endpoints/{b['endpoint']}", headers=api_headers(b["key"])).json
     assert endpoint["status"] == "active" and endpoint["secret_rotated_until"] is None
 
@@ -95,3 +104,9 @@ def test_creating_acts_only_on_the_callers_own_data(client, tenants):
     assert client.post("/api/v1/cases", json=case_body("B-1"), headers=api_headers(a["key"])).status_code == 201
     b_cases = client.get("/api/v1/cases", headers=api_headers(b["key"])).json["data"]
     assert [c["id"] for c in b_cases] == [b["case"]]
+
+
+def test_a_creditor_cannot_fetch_another_creditors_file_through_its_own_case(client, tenants):
+    a, b = tenants["A"], tenants["B"]
+    response = client.get(f"/api/v1/cases/{a['case']}/dispute/files/{b['file']}", headers=api_headers(a["key"]))
+    assert response.status_code == 404 and b["file"] not in response.text

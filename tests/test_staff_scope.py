@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.access import is_public
+from tests.answer_helpers import make_dispute_file
 from tests.conftest import make_case, make_creditor
 from tests.staff_helpers import english_client, login, make_failed_delivery, make_staff
 
@@ -20,19 +21,26 @@ def _staff_rules(app):
 
 
 def _path(rule, case) -> str:
-    """The rule's path for the case (and its debtor)."""
-    values = {"case_id": case.public_id, "debtor_id": case.debtor.public_id, "delivery_id": case.delivery_id}
+    """The rule's path for the case (and its debtor, a delivery and an evidence file)."""
+    values = {
+        "case_id": case.public_id,
+        "debtor_id": case.debtor.public_id,
+        "delivery_id": case.delivery_id,
+        "file_id": case.evidence_id,
+    }
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
 
 
 @pytest.fixture
-def world(app, db):
-    """Two creditors with a case each; an admin of creditor B and an operator admin."""
+def world(app, db, tmp_path):
+    """Two creditors with a case each (A's with a dispute file); an admin of creditor B and an operator admin."""
     app.config["WTF_CSRF_ENABLED"] = False  # reach the access rule, not the CSRF check
+    app.config["UPLOAD_DIR"] = str(tmp_path)
     alpha = make_creditor(db, name="Alfa Varme")
     beta = make_creditor(db, name="Beta El")
     case = make_case(db, alpha, external_id="ALFA-1")
     make_case(db, beta, external_id="BETA-1")
+    case.evidence_id = make_dispute_file(app, db, case)
     db.refresh(case, attribute_names=["debtor"])
     case.delivery_id = make_failed_delivery(db, case).public_id  # for the routes about one delivery
     return {
@@ -52,7 +60,7 @@ def test_every_staff_route_with_a_case_denies_another_creditors_staff(app, world
             assert response.status_code == 404, (rule.rule, method, response.status_code)
             checked.append(rule.endpoint)
     assert {"staff.case", "staff.add_note", "staff.reissue_link", "staff.register_payment"} <= set(checked)
-    assert {"staff.debtor_audit_csv", "staff.replay_delivery"} <= set(checked)
+    assert {"staff.debtor_audit_csv", "staff.replay_delivery", "staff.dispute_file"} <= set(checked)
 
 
 def test_listing_routes_show_another_creditors_staff_nothing_of_the_case(app, world):

@@ -2,6 +2,7 @@
 
 from portal.api import (  # noqa: F401  (importing the views registers their routes)
     cases,
+    disputes,
     events,
     openapi,
     plans,

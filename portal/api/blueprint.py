@@ -14,6 +14,7 @@ from portal.db import get_session
 from portal.extensions import csrf
 from portal.services import api_keys, idempotency
 from portal.services.case_updates import CaseClosed
+from portal.services.disputes import NoOpenDispute
 from portal.services.errors import DomainError, InvalidInput, NotFound
 from portal.services.intake import DuplicateCase
 from portal.services.plans import PlanNotPending
@@ -24,7 +25,14 @@ csrf.exempt(bp)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a batch of 1,000 generous cases
 _KEY_PARAMETERS = {"api_key", "apikey", "key", "access_token", "token", "authorization"}
-_CONFLICTS = (CaseClosed, EndpointDisabled, PlanNotPending, TooManyEndpoints, idempotency.KeyInFlight)
+_CONFLICTS = (
+    CaseClosed,
+    EndpointDisabled,
+    NoOpenDispute,
+    PlanNotPending,
+    TooManyEndpoints,
+    idempotency.KeyInFlight,
+)
 
 
 def _key_in_query() -> bool:

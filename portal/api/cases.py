@@ -11,7 +11,7 @@ from portal.api.problems import body as problem_body
 from portal.api.problems import english, field_errors
 from portal.api.respond import parse_body, parse_query, public_id, reply, show
 from portal.db import get_session
-from portal.services import case_records, case_updates, intake, plans
+from portal.services import answer_state, case_records, case_updates, intake, plans
 from portal.services.errors import InvalidInput
 
 ACTOR = "api"
@@ -67,7 +67,8 @@ def create_cases():
 def get_case(case_id: str):
     """One case in full."""
     case = case_records.find_case(get_session(), g.creditor.id, public_id(case_id), full=True)
-    return show(serialize.case(case, plans.latest_plan(get_session(), case.id)))
+    session = get_session()
+    return show(serialize.case(case, answer_state.state(session, case), plans.latest_plan(session, case.id)))
 
 
 @bp.get("/cases")

@@ -26,6 +26,7 @@ class Operation:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     tags: tuple[str, ...] = field(default=("cases",))
+    download: bool = False  # the 200 answer is a file (an attachment), not JSON
 
 
 S, R = schemas, responses
@@ -40,6 +41,12 @@ OPERATIONS = (
         {201: R.Adjustment}, S.AdjustmentIn,
     ),
     Operation("post", "/cases/{case_id}/links", "reissueLink", "Revoke the link and issue a new one", {201: R.Link}),
+    Operation("post", "/cases/{case_id}/dispute/resolve", "resolveDispute",
+              "Resolve the open dispute (accepted, rejected or adjusted) with a message for the debtor",
+              {200: R.DisputeResolved}, S.DisputeResolveIn, tags=("disputes",)),
+    Operation("get", "/cases/{case_id}/dispute/files/{file_id}", "getDisputeFile",
+              "Download an evidence file of the case's disputes (PDF, JPEG or PNG, as an attachment)", {200: None},
+              tags=("disputes",), download=True),
     Operation(
         "post", "/cases/{case_id}/payment-plan/approve", "approvePaymentPlan",
         "Approve the payment plan waiting for a decision (409 when none waits)", {200: R.PlanDecision},
@@ -74,6 +81,7 @@ OPERATIONS = (
     Operation("post", "/deliveries/{delivery_id}/retry", "retryDelivery", "Send a delivery again", {202: R.Delivery},
               tags=("webhooks",)),
 )  # fmt: skip
+FILES = ("application/pdf", "image/jpeg", "image/png")
 ERRORS = {
     400: "Bad request",
     401: "Missing, unknown or revoked API key",
@@ -131,6 +139,8 @@ def _operation(op: Operation) -> dict:
         responses[str(status)] = {"description": "OK"} | (
             {"content": {"application/json": {"schema": _ref(model)}}} if model else {}
         )
+    if op.download:
+        responses["200"]["content"] = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in FILES}
     for status, text in ERRORS.items():
         responses[str(status)] = {
             "description": text,

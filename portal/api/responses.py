@@ -106,14 +106,87 @@ class PaymentPlan(Output):
     installments: list[PlanInstallment]
 
 
+class EvidenceFile(Output):
+    """An evidence file of a dispute; fetch it from /cases/{case_id}/dispute/files/{id}."""
+
+    id: str
+    filename: str
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int
+    sha256: str
+
+
+class Dispute(Output):
+    """The debtor's newest dispute (indsigelse) and, once resolved, the outcome and message."""
+
+    id: str
+    status: Literal["open", "resolved"]
+    reason: Literal["already_paid", "wrong_amount", "product_or_service", "not_my_debt", "other"]
+    text: str
+    outcome: Literal["accepted", "rejected", "adjusted"] | None
+    message: str | None
+    opened_at: datetime
+    resolved_at: datetime | None
+    files: list[EvidenceFile]
+
+
+class DisputeResolved(Dispute):
+    """The resolved dispute and the case after it."""
+
+    case: CaseSummary
+
+
+class Promise(Output):
+    """The debtor's newest promise to pay: active until paid (kept) or the deadline passes unpaid (broken)."""
+
+    id: str
+    status: Literal["active", "kept", "broken"]
+    promised_on: date
+    deadline_at: datetime
+    created_at: datetime
+
+
+class AlreadyPaid(Output):
+    """The debtor's newest "I have already paid" report."""
+
+    id: str
+    paid_on: date
+    amount: int
+    channel: Literal["bank_transfer", "fi_card", "betalingsservice", "other"]
+    reference: str | None
+    reported_at: datetime
+    nudges_paused_until: datetime
+
+
+class Callback(Output):
+    """The debtor's newest request to be called (phone in E.164)."""
+
+    id: str
+    phone: str
+    window: Literal["morning", "midday", "afternoon", "any"]
+    requested_at: datetime
+
+
+class Nudges(Output):
+    """Why reminder nudges are paused, and until when (both null when they are not)."""
+
+    paused_reason: Literal["plan", "dispute", "promise", "already_paid", "staff"] | None
+    paused_until: datetime | None
+
+
 class Case(CaseSummary):
-    """A case with debtor, invoices, fees, policy overrides and its newest payment plan (or null)."""
+    """A case with debtor, invoices, fees, policy overrides, the debtor's newest answers and payment plan."""
 
     debtor: Debtor
     invoices: list[Invoice]
     fees: list[Fee]
     policy: dict[str, Any] | None
     payment_plan: PaymentPlan | None
+    dispute: Dispute | None
+    promise: Promise | None
+    already_paid: AlreadyPaid | None
+    callback: Callback | None
+    nudges: Nudges
 
 
 class PlanDecision(Output):

@@ -171,6 +171,17 @@ class PlanDecisionIn(Input):
     message: Text(1000) | None = None
 
 
+class DisputeResolveIn(Input):
+    """How the creditor resolves the open dispute, and the message the debtor reads."""
+
+    outcome: Literal["accepted", "rejected", "adjusted"] = Field(
+        description="accepted: the debtor is right (reminders stay paused; cancel or adjust the case); rejected: "
+        "the claim stands (reminders resume); adjusted: the amount was changed through /adjustments first "
+        "(reminders resume for what is now owed)."
+    )
+    message: Text(2000) = Field(description="Shown to the debtor on the case page, as written.")
+
+
 class EndpointIn(Input):
     """A webhook endpoint: an https URL and the event types it wants ('*' for all)."""
 

@@ -1,6 +1,7 @@
 """The SQLAlchemy models, one module per noun, on one shared Base."""
 
 from portal.models.adjustment import ADJUSTMENT_KINDS, Adjustment
+from portal.models.answer import CallbackRequest, Dispute, DisputeFile, PaidReport, Promise
 from portal.models.api import ApiKey, IdempotencyRecord
 from portal.models.base import Base, utcnow
 from portal.models.case import CASE_STATUSES, CLOSED_STATUSES, Case, Fee, Invoice, InvoiceLine
@@ -25,6 +26,11 @@ __all__ = [
     "ADJUSTMENT_KINDS",
     "Adjustment",
     "ApiKey",
+    "CallbackRequest",
+    "Dispute",
+    "DisputeFile",
+    "PaidReport",
+    "Promise",
     "IdempotencyRecord",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -3,8 +3,9 @@
 The case page is the hottest page of the portal, so it reads rows, not ORM objects (from a session or,
 on the case page, straight from a read-only connection). One narrow query, the stamp, says whether the
 session's link still opens the case and which revision to show. Rendering needs three more: the case
-with creditor, debtor, invoices, lines and its newest payment plan in one joined query (the plan
-is one row per case, so it adds columns, not rows), then fees, then payments.
+with creditor, debtor, invoices, lines, its newest payment plan and the debtor's newest answers in
+one joined query (each of those is one row per case, so it adds columns, not rows), then fees, then
+payments.
 """
 
 from __future__ import annotations
@@ -18,7 +19,20 @@ from types import SimpleNamespace
 from sqlalchemy import Column, Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment, PaymentPlan
+from portal.models import (
+    CallbackRequest,
+    Case,
+    Creditor,
+    Debtor,
+    Dispute,
+    Fee,
+    Invoice,
+    InvoiceLine,
+    PaidReport,
+    Payment,
+    PaymentPlan,
+    Promise,
+)
 from portal.services.errors import LinkRevoked, NotFound
 from portal.services.plan_schedule import InstallmentState, installments
 
@@ -52,13 +66,25 @@ _STAMP = (
     .join_from(_case, _creditor, _creditor.c.id == _case.c.creditor_id)
     .where(_case.c.public_id == bindparam("public_id"))
 )
-_plan, _other_plan = PaymentPlan.__table__, PaymentPlan.__table__.alias("other_plan")
-_NEWEST_PLAN = select(func.max(_other_plan.c.id)).where(_other_plan.c.case_id == _case.c.id).scalar_subquery()
+# The debtor's newest answer of each kind (one row per case each, so they add columns, not rows).
+ANSWERS = {"dispute": Dispute, "promise": Promise, "paid_report": PaidReport, "callback_request": CallbackRequest}
+
+
+def _newest(model):
+    """The table and a join condition picking the case's newest row of it."""
+    table, other = model.__table__, model.__table__.alias(f"other_{model.__tablename__}")
+    newest = select(func.max(other.c.id)).where(other.c.case_id == _case.c.id).scalar_subquery()
+    return table, table.c.id == newest
+
+
+_FULL = _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine), *_columns(PaymentPlan))
+for _model in ANSWERS.values():
+    # Not the dispute's text nor the number to call: the page reached by a link shows no more than it must.
+    _FULL = _FULL.add_columns(*_columns(_model, without=("text", "phone"))).outerjoin(*_newest(_model))
 _FULL = (
-    _PARTIES.add_columns(*_columns(Invoice), *_columns(InvoiceLine), *_columns(PaymentPlan))
-    .outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
+    _FULL.outerjoin(_invoice, _invoice.c.case_id == _case.c.id)
     .outerjoin(_line, _line.c.invoice_id == _invoice.c.id)
-    .outerjoin(_plan, _plan.c.id == _NEWEST_PLAN)
+    .outerjoin(*_newest(PaymentPlan))
     .where(_case.c.id == bindparam("case_id"))
     .order_by(_invoice.c.due_on, _invoice.c.id, _line.c.position, _line.c.id)
 )
@@ -126,7 +152,7 @@ def check_link_version(case: Record, link_version: int | None) -> None:
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case with its creditor, debtor, invoices (with lines), fees, payments and newest payment plan."""
+    """A case with its creditor, debtor, invoices (with lines), fees, payments, newest plan and answers."""
 
     case: Record
     invoices: list[Record] = field(default_factory=list)
@@ -145,6 +171,8 @@ class CaseView:
         if self.plan is None or self.plan.status != "approved":
             return None
         return next((i for i in self.plan_installments if not i.settled), None)
+
+    answers: dict[str, Record | None] = field(default_factory=dict)  # the newest dispute, promise, … or None
 
     @property
     def creditor(self) -> Record:
@@ -202,7 +230,14 @@ def load_details(session: Session | Connection, case: Record) -> CaseView:
         invoices=_invoices(rows),
         fees=list(session.execute(_FEES, by_case)),
         payments=list(session.execute(_PAYMENTS, by_case)),
+        answers=_answers(rows[0]),
     )
+
+
+def _answers(row) -> dict[str, Record | None]:
+    """The newest answer of each kind from the first joined row (None where the case has none)."""
+    found = dict(zip(ANSWERS, _split(row, _FULL_LAYOUT, *ANSWERS), strict=True))
+    return {name: record if record.id is not None else None for name, record in found.items()}
 
 
 def load_case_view(session: Session | Connection, case_public_id: str, *, link_version: int | None = None) -> CaseView:

@@ -18,7 +18,20 @@ from itertools import chain
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Creditor, Debtor, Fee, Invoice, InvoiceLine, Payment, PaymentPlan
+from portal.models import (
+    CallbackRequest,
+    Case,
+    Creditor,
+    Debtor,
+    Dispute,
+    Fee,
+    Invoice,
+    InvoiceLine,
+    PaidReport,
+    Payment,
+    PaymentPlan,
+    Promise,
+)
 
 COMMITTED = "committed_revisions"  # session.info key: {case public id: new revision} of its commits
 CREDITORS = "*creditors"  # in COMMITTED: some creditor changed (a key no public id can equal)
@@ -44,7 +57,7 @@ def _affected(session: Session) -> tuple[set[int], set[int], set[int], set[int]]
     """Case, creditor, debtor and invoice ids whose shown state this flush changes."""
     cases, creditors, debtors, invoices = set(), set(), set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, (Invoice, Fee, Payment, PaymentPlan)):
+        if isinstance(obj, (Invoice, Fee, Payment, PaymentPlan, Dispute, Promise, PaidReport, CallbackRequest)):
             cases.add(obj.case_id)
         elif isinstance(obj, InvoiceLine):
             invoices.add(obj.invoice_id)

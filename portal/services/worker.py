@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.models import utcnow
-from portal.services import deliveries, idempotency, plan_tasks
+from portal.services import deliveries, idempotency, plan_tasks, promise_tasks
 from portal.services.webhook_sender import Sender
 
 Task = Callable[["Worker"], int]
@@ -135,3 +135,4 @@ def purge_idempotency_keys(worker: Worker) -> int:
 
 
 register_task(plan_tasks.default_late_plans)
+register_task(promise_tasks.settle_due_promises)

@@ -35,6 +35,13 @@ EVENT_LABELS = {
     "nudges.paused": _l("Reminders paused by staff"),
     "nudges.resumed": _l("Reminders resumed by staff"),
     "payment.started": _l("Payment started"),
+    "dispute.opened": _l("Dispute opened by the debtor"),
+    "dispute.resolved": _l("Dispute resolved"),
+    "promise.created": _l("Promise to pay"),
+    "promise.broken": _l("Promise to pay broken"),
+    "already_paid.reported": _l("Debtor reports having paid"),
+    "callback.requested": _l("Debtor asks to be called"),
+    "contact.updated": _l("Debtor updated contact details"),
 }
 ACTOR_LABELS = {
     "debtor": _l("the debtor"),
@@ -52,6 +59,7 @@ AUDIT_LABELS = {
     "webhook.replayed": _l("Sent a webhook again"),
     "nudges.paused": _l("Paused the reminders"),
     "nudges.resumed": _l("Resumed the reminders"),
+    "dispute_file.downloaded": _l("Downloaded a dispute evidence file"),
     "staff.login": _l("Logged in"),
     "staff.logout": _l("Logged out"),
     "staff.enrolled": _l("Set up two-factor login"),

@@ -6,12 +6,14 @@ from datetime import date, timedelta
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from portal.attachments import attachment
 from portal.db import get_session
 from portal.i18n import today
 from portal.ratelimit import client_address
-from portal.services import audit, dashboard, links, staff_cases, staff_search
+from portal.services import audit, dashboard, disputes, links, staff_cases, staff_search
 from portal.services.case_updates import CaseClosed
 from portal.services.errors import InvalidInput
+from portal.services.evidence import FileStore
 from portal.services.webhook_endpoints import EndpointDisabled
 from portal.staff.blueprint import admin_only, bp
 from portal.staff.forms import ActionForm, NoteForm, PaymentForm
@@ -27,7 +29,8 @@ def _case_page(status: int = 200, **extra):
     forms = {"note_form": NoteForm(formdata=None), "payment_form": PaymentForm(formdata=None), "action": ActionForm()}
     forms.update(extra)
     file = staff_cases.load_case_file(get_session(), g.case)
-    return render_template("staff/case.html", file=file, **forms), status
+    evidence = disputes.files_of_case(get_session(), g.case)
+    return render_template("staff/case.html", file=file, evidence=evidence, **forms), status
 
 
 @bp.get("")
@@ -122,6 +125,16 @@ def replay_delivery(case_id: str, delivery_id: str):
     _audit("webhook.replayed", delivery=delivery.public_id)
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="timeline"), 303)
+
+
+@bp.get("/cases/<case_id>/dispute-files/<file_id>")
+def dispute_file(case_id: str, file_id: str):
+    """An evidence file of the case's disputes, as a download that is never rendered; the download is audited."""
+    found = disputes.file_of_case(get_session(), g.case, file_id)
+    data = FileStore(current_app.config["UPLOAD_DIR"]).read(found.stored_name)
+    _audit("dispute_file.downloaded", file=found.public_id)
+    get_session().commit()
+    return attachment(data, filename=found.filename, content_type=found.content_type)
 
 
 @bp.get("/audit")
