@@ -14,6 +14,9 @@ PRODUCTION = {
     "PORTAL_PAYMENT_PROVIDER": "stripe",
     "STRIPE_SECRET_KEY": "sk_live_portal",
     "STRIPE_WEBHOOK_SECRET": "whsec_portal",
+    "PORTAL_SMTP_URL": "smtp://portal:secret@smtp.kreditor.dk:587?starttls=1",
+    "PORTAL_SMS_URL": "https://key@sms.gateway.example/v1/messages",
+    "PORTAL_SMS_CALLBACK_SECRET": "s" * 32,
 }
 
 
