@@ -30,13 +30,13 @@ def build_message(email: Email) -> EmailMessage:
         message["Reply-To"] = email.reply_to
     message["Date"] = format_datetime(localtime())
     message["Message-ID"] = f"<{email.message_id}@{domain}>"
-    message["Content-Language"] = email.language
     message["Auto-Submitted"] = "auto-generated"
     if email.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text, cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    message["Content-Language"] = email.language  # after the parts: set_content drops Content-* headers
     return message
 
 

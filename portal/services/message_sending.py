@@ -27,6 +27,8 @@ CHANNELS = (messages.SMS, messages.EMAIL)
 BACKOFF = tuple(timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600, 7200, 14400))
 GIVE_UP_AFTER = timedelta(days=2)
 _out = OutboxMessage.__table__
+# Sender names are plain letters and digits on most networks: Æblegård → Aeblegaard.
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ def sender_name(creditor: Creditor, flow: Flow) -> str:
     """The SMS sender: the flow's sender name, else the creditor's name cut to 11 letters and digits."""
     if flow.sms_sender:
         return flow.sms_sender
-    return "".join(ch for ch in creditor.name if ch.isascii() and ch.isalnum())[:11] or "Betal"
+    name = creditor.name.translate(_DANISH)
+    return "".join(ch for ch in name if ch.isascii() and ch.isalnum())[:11] or "Betal"
 
 
 def greeting_name(debtor: Debtor) -> str:
