@@ -107,6 +107,10 @@ def compose(session: Session, ids: list[int], settings: Settings, *, now: dateti
         flow = flows.load(session, creditor.id, quiet=settings.quiet)
         if _hold_off(session, row, message, case, flow, now):
             continue
+        if message_templates.find(session, creditor.id, message.channel, message.locale, message.template) is None:
+            row.status, row.claim_token, row.locked_until = "failed", None, None  # its override was deleted
+            fail(session, message, case, reason="no_template", stop=False, now=now)
+            continue
         jobs.append(Job(row.id, message, case, _payload(session, message, case, creditor, debtor, flow, settings)))
     return jobs
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,18 @@ NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 REALISTIC_LINK = "https://betal.kreditor.dk/l/" + "A" * 52
 CONTACT_LABEL = {"da": "Spørgsmål? Kontakt os:", "en": "Questions? Contact us:"}
 
-_env = SandboxedEnvironment(
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox without arithmetic: `{{ "x" * 10**9 }}` in a creditor's template must not eat the memory."""
+
+    intercepted_binops = frozenset({"*", "**", "//", "/", "%"})
+
+    def call_binop(self, context, operator, left, right):
+        """Refuse every intercepted operator: message templates substitute text, they do not compute."""
+        raise SecurityError(f"the {operator} operator is not available in message templates")
+
+
+_env = _Sandbox(
     loader=FileSystemLoader(str(TEMPLATE_ROOT)),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
@@ -153,7 +164,7 @@ def check(source: Source, *, brand: str) -> Check:
     """Render with a realistic link and say what a creditor should know: a missing link, SMS segments."""
     try:
         rendered = render(source, context(brand=brand, link=REALISTIC_LINK, greeting_name="Mette"))
-    except TemplateError as error:
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as error:
         message = _l("The template cannot be rendered: %(error)s", error=str(error))
         raise InvalidInput(field="text", message=message) from error
     if REALISTIC_LINK not in rendered.text:
@@ -196,3 +207,10 @@ def delete(session: Session, creditor_id: int, channel: str, locale: str, name: 
 def exists(session: Session, creditor_id: int, channel: str, name: str) -> bool:
     """Whether a template of this name can be rendered for the creditor (shipped or overridden)."""
     return any(find(session, creditor_id, channel, locale, name) is not None for locale in LOCALES)
+
+
+def override_names(session: Session, creditor_id: int, channel: str) -> list[str]:
+    """Names the creditor has overrides for on a channel (its own variants included)."""
+    query = select(MessageTemplate.name).where(MessageTemplate.creditor_id == creditor_id,
+                                               MessageTemplate.channel == channel)  # fmt: skip
+    return sorted(set(session.scalars(query)))
