@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 TEMPLATE_ROOT = PROJECT_ROOT / "templates"
 LOCALES = ("da", "en")
 CHANNELS = ("sms", "email")
+LINK_NAME = "link"  # the template of a link sent on request (staff, send-test)
 NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 # A link as long as DESIGN section 5 allows (80 characters): what the segment check counts with.
 REALISTIC_LINK = "https://betal.kreditor.dk/l/" + "A" * 52

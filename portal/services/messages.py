@@ -18,12 +18,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from portal.models import Case, CaseFlow, Debtor, Message, OutboxMessage, utcnow
-from portal.services import events, outbox
+from portal.services import events, message_templates, outbox
 from portal.services.errors import DomainError, InvalidInput
 from portal.services.flows import local
 
 SMS, EMAIL = "sms", "email"
-LINK_TEMPLATE = "link"
+LINK_TEMPLATE = message_templates.LINK_NAME
 COUNTED = ("queued", "sent")  # statuses that count towards one message a day
 
 
