@@ -137,17 +137,21 @@ def advance(session: Session, case_id: int, *, now: datetime, quiet: tuple[time,
 
 def run(session: Session, *, now: datetime | None = None, quiet: tuple[time, time], limit: int = 200,
         enrol_cases: bool = True) -> int:  # fmt: skip
-    """One pass: enrol new open cases, then look at every due one (each in its own savepoint); return looks."""
+    """One pass: enrol new open cases, then look at every due one (each in its own savepoint).
+
+    Returns how many looks queued a message or handed a case over: work for the next tasks (a look that
+    only decided to wait is not, so `worker run --once` ends when nothing more can go out).
+    """
     now = now or utcnow()
     if enrol_cases:
         enrol(session, limit=limit, now=now)
     cache: dict = {}
-    looked = 0
+    acted = 0
     for case_id in claim(session, limit=limit, now=now):
         try:
             with session.begin_nested():
-                advance(session, case_id, now=now, quiet=quiet, flows_by_creditor=cache)
+                look_ = advance(session, case_id, now=now, quiet=quiet, flows_by_creditor=cache)
         except IntegrityError:  # another look queued this step first: nothing to do twice
             continue
-        looked += 1
-    return looked
+        acted += look_.outcome in ("queued", "handover")
+    return acted
