@@ -3,15 +3,16 @@ idempotent restarts, skipped and missed steps, and the hand-over."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from portal.models import CaseFlow, Creditor, Debtor, Event, Message, OutboxMessage
-from portal.services import flows, messages, nudges
+from portal.services import flow_runner, flows, message_tasks, messages, nudges
 from tests.conftest import make_creditor
-from tests.flow_helpers import FakeProviders, at, deliver, events_of, flow_case, steps, tick
+from tests.flow_helpers import QUIET, FakeProviders, at, deliver, events_of, flow_case, steps, tick
 
 
 def test_nothing_goes_before_day_one_at_eight(db):
@@ -241,3 +242,32 @@ def test_a_changed_flow_applies_to_active_cases(db):
     assert steps(db, case)[-1] == ("day2", "email", "queued")
     tick(db, at(5, 9) + timedelta(minutes=1))
     assert steps(db, case)[-1] == ("day5", "handover", "sent")
+
+
+def test_two_workers_at_once_queue_and_send_each_step_once(app, db, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several workers at once are a PostgreSQL deployment (SQLite has one writer)")
+    creditor = make_creditor(db)
+    cases = [flow_case(db, creditor, external_id=f"P-{n}") for n in range(40)]
+    sessions = app.extensions["db_sessionmaker"]
+    providers = FakeProviders()
+    barrier = threading.Barrier(2)
+
+    def work() -> None:
+        with sessions() as session:
+            barrier.wait()
+            flow_runner.run(session, now=at(1, 9), quiet=QUIET, limit=15)
+            session.commit()
+        barrier.wait()
+        for _ in range(3):
+            message_tasks.deliver(app, sessions, limit=7, now=at(1, 9, 1), providers=providers)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert all(steps(db, case) == [("day1", "sms", "sent")] for case in cases)
+    references = [sms.reference for sms in providers.sms.sent]
+    assert len(references) == len(set(references)) == len(cases)
