@@ -89,7 +89,7 @@ class Config:
     ALLOW_CONSOLE_MESSAGES = False
     MESSAGES_DIR = str(INSTANCE_DIR / "messages")  # where the console providers write
     FLOW_BATCH_SIZE = 200  # cases whose flow one worker pass looks at
-    FLOW_ENROL_SECONDS = 30.0  # how often a worker looks for open cases that have no flow state yet
+    FLOW_ENROL_SECONDS = 30.0  # how often a worker enrols new open cases and wakes resumed ones
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
@@ -130,6 +130,8 @@ class Config:
         self.MAIL_FROM = os.environ.get("PORTAL_MAIL_FROM") or self.MAIL_FROM
         self.ALLOW_CONSOLE_MESSAGES = _env_flag("PORTAL_ALLOW_CONSOLE_MESSAGES") or self.ALLOW_CONSOLE_MESSAGES
         self.MESSAGES_DIR = os.environ.get("PORTAL_MESSAGES_DIR") or self.MESSAGES_DIR
+        self.FLOW_BATCH_SIZE = int(os.environ.get("PORTAL_FLOW_BATCH_SIZE") or self.FLOW_BATCH_SIZE)
+        self.FLOW_ENROL_SECONDS = float(os.environ.get("PORTAL_FLOW_ENROL_SECONDS") or self.FLOW_ENROL_SECONDS)
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""

@@ -271,3 +271,18 @@ def test_two_workers_at_once_queue_and_send_each_step_once(app, db, database_url
     assert all(steps(db, case) == [("day1", "sms", "sent")] for case in cases)
     references = [sms.reference for sms in providers.sms.sent]
     assert len(references) == len(set(references)) == len(cases)
+
+
+def test_a_resumed_case_goes_on_at_the_next_sweep_not_an_hour_later(db):
+    case = flow_case(db)
+    nudges.pause(case, reason="dispute")
+    db.commit()
+    tick(db, at(1, 9))
+    assert db.scalars(select(CaseFlow.waiting_on).where(CaseFlow.case_id == case.id)).one() == "dispute"
+    tick(db, at(1, 9, 5))
+    assert steps(db, case) == []
+    nudges.resume(case, reason="dispute")  # the creditor rejected the dispute
+    db.commit()
+    tick(db, at(1, 9, 6))
+    assert steps(db, case) == [("day1", "sms", "queued")]
+    assert db.scalars(select(CaseFlow.waiting_on).where(CaseFlow.case_id == case.id)).one() is None

@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('creditor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('next_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('waiting_on', sa.String(length=20), nullable=True),
     sa.Column('sms_stopped', sa.String(length=40), nullable=True),
     sa.Column('email_stopped', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_case_flow_case_id_case'), ondelete='CASCADE'),
@@ -63,6 +64,7 @@ def upgrade() -> None:
     with op.batch_alter_table('case_flow', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_flow_creditor_id'), ['creditor_id'], unique=False)
         batch_op.create_index('ix_case_flow_state_next_at', ['state', 'next_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_flow_waiting_on'), ['waiting_on'], unique=False)
 
     op.create_table('message',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -109,6 +111,7 @@ def downgrade() -> None:
 
     op.drop_table('message')
     with op.batch_alter_table('case_flow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_flow_waiting_on'))
         batch_op.drop_index('ix_case_flow_state_next_at')
         batch_op.drop_index(batch_op.f('ix_case_flow_creditor_id'))
 

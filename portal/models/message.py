@@ -58,6 +58,8 @@ class CaseFlow(Base):
     creditor_id: Mapped[int] = mapped_column(ForeignKey("creditor.id"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="active")  # active | done
     next_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The pause the last look waited on (plan, dispute …): a resumed case is woken without waiting for next_at.
+    waiting_on: Mapped[str | None] = mapped_column(String(20), index=True)
     # Why a channel stopped for this case (invalid number, hard bounce, unsubscribed); None = open.
     sms_stopped: Mapped[str | None] = mapped_column(String(40))
     email_stopped: Mapped[str | None] = mapped_column(String(40))

@@ -2,8 +2,9 @@
 
 Every case has a flow state row with the time of its next look (`next_at`), so a worker pass reads only
 the cases with something to do. A look asks `nudges.blocked_reason` first (paid, cancelled, plan,
-dispute, promise, already paid, staff): a paused case is looked at again when its pause ends (or
-hourly, for a pause without an end, so a resumed case goes on). Then quiet hours (SMS only) and one
+dispute, promise, already paid, staff): a paused case is looked at again when its pause ends, and a
+case whose pause was ended early (`nudges.resume`) is woken by the next enrolment sweep (every
+PORTAL_FLOW_ENROL_SECONDS, at most an hour in any case). Then quiet hours (SMS only) and one
 message per case per Copenhagen day; a step that must wait is looked at again when it may go.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,19 @@ def enrol(session: Session, *, limit: int, now: datetime) -> int:
         except IntegrityError:  # another worker enrolled some of them first; the next pass takes the rest
             return 0
     return len(rows)
+
+
+def wake(session: Session, *, now: datetime) -> int:
+    """Look at once at the cases whose pause ended (a broken promise, a rejected dispute, staff resumed)."""
+    resumed = select(Case.id).where(
+        or_(Case.nudges_paused_reason.is_(None), Case.nudges_paused_until <= now), Case.status == "open"
+    )
+    statement = (
+        update(CaseFlow)
+        .where(CaseFlow.waiting_on.is_not(None), CaseFlow.state == "active", CaseFlow.case_id.in_(resumed))
+        .values(next_at=now, waiting_on=None)
+    )
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def claim(session: Session, *, limit: int, now: datetime) -> list[int]:
@@ -132,6 +146,7 @@ def advance(session: Session, case_id: int, *, now: datetime, quiet: tuple[time,
     result = look(session, case, cache[case.creditor_id], now=now)
     state = messages.state_for(session, case)
     state.state, state.next_at = ("active", result.next_at) if result.next_at else ("done", state.next_at)
+    state.waiting_on = result.outcome if result.outcome in nudges.PAUSE_REASONS else None
     return result
 
 
@@ -143,8 +158,9 @@ def run(session: Session, *, now: datetime | None = None, quiet: tuple[time, tim
     only decided to wait is not, so `worker run --once` ends when nothing more can go out).
     """
     now = now or utcnow()
-    if enrol_cases:
+    if enrol_cases:  # both scan more than the due rows: the worker runs them now and then
         enrol(session, limit=limit, now=now)
+        wake(session, now=now)
     cache: dict = {}
     acted = 0
     for case_id in claim(session, limit=limit, now=now):
