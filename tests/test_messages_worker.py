@@ -51,3 +51,17 @@ def test_the_hand_over_reaches_the_creditors_webhook(app, db, client, api_credit
     assert handover["data"]["case"]["id"] == case.public_id and handover["data"]["handover"]["day"] == 12
     worker.run_once()
     assert len([r for r in receiver.at("/hook") if b'"case.handover"' in r.body]) == 1
+
+
+def test_the_staff_case_file_shows_sent_messages_as_events_not_as_webhooks(app, db):
+    from tests.flow_helpers import FakeProviders, at, deliver, flow_case, tick
+    from tests.staff_helpers import english_client, login, make_staff
+
+    case = flow_case(db)
+    tick(db, at(1, 9))
+    deliver(app, at(1, 9), FakeProviders())
+    client = english_client(app)
+    login(client, make_staff(db))
+    page = client.get(f"/staff/cases/{case.public_id}").text
+    assert "Message sent" in page
+    assert "message.sms" not in page

@@ -10,6 +10,7 @@ records message.failed and stops the channel for the case. A flow message whose 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from portal.models import Case, Creditor, Debtor, Message, OutboxMessage
 from portal.providers.messages import Email, SendFailed, Sms
-from portal.services import events, flows, links, message_templates, messages, nudges
+from portal.services import events, flows, gsm, links, message_templates, messages, nudges
 from portal.services.flows import Flow
 
+log = logging.getLogger(__name__)
 CHANNELS = (messages.SMS, messages.EMAIL)
 BACKOFF = tuple(timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600, 7200, 14400))
 GIVE_UP_AFTER = timedelta(days=2)
@@ -123,6 +125,10 @@ def _payload(session, message, case, creditor, debtor, flow, settings: Settings)
     source = message_templates.find(session, creditor.id, message.channel, message.locale, message.template)
     rendered = message_templates.render(source, values, brand_color=creditor.brand_color)
     if message.channel == messages.SMS:
+        if (segments := gsm.segments(rendered.text)) > 1:
+            log.warning(
+                "SMS %s (%s/%s) takes %d segments", message.public_id, message.locale, message.template, segments
+            )
         callback = f"{settings.base_url}/webhooks/sms/http"
         return Sms(to=debtor.phone, sender=sender_name(creditor, flow), text=rendered.text,
                    reference=message.public_id, callback_url=callback)  # fmt: skip
