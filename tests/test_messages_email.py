@@ -95,8 +95,11 @@ def test_the_unsubscribe_link_stops_email_nudges_for_the_case(mail_app, client, 
     case = email_case(db)
     deliver(mail_app, at(4, 9), None)
     url = parsed(smtp.mailbox.messages[0][2])["List-Unsubscribe"].strip("<>")
-    response = client.post(url.removeprefix("http://localhost"), data="List-Unsubscribe=One-Click")
-    assert response.status_code == 200
+    path = url.removeprefix("http://localhost")
+    assert "Stop påmindelser på e-mail" in client.get(path).text
+    assert db.scalars(select(CaseFlow.email_stopped).where(CaseFlow.case_id == case.id)).one() is None
+    response = client.post(path, data="List-Unsubscribe=One-Click")
+    assert response.status_code == 200 and "Du får ikke flere påmindelser på e-mail" in response.text
     assert db.scalars(select(CaseFlow.email_stopped).where(CaseFlow.case_id == case.id)).one() == "unsubscribed"
     assert client.post(url.removeprefix("http://localhost")[:-3] + "xyz").status_code == 404
     with pytest.raises(messages.ChannelStopped):

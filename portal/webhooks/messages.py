@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, render_template, request
 from itsdangerous import BadSignature
 
 from portal.access import public
@@ -39,17 +39,32 @@ def sms_receipt(provider: str):
     return jsonify(received=True, outcomes=outcomes)
 
 
-@bp.post("/email/unsubscribe/<token>")
-@public
-def email_unsubscribe(token: str):
-    """RFC 8058 one-click unsubscribe from a reminder e-mail (the mailbox provider POSTs it)."""
+def _message_id(token: str) -> str:
+    """The message an unsubscribe token was signed for; 404 for anything else."""
     config = current_app.config
     signer = links.make_signer(config["SECRET_KEY"], config["SECRET_KEY_FALLBACKS"], purpose=PURPOSE_UNSUBSCRIBE)
     try:
-        message_id = signer.unsign(token).decode()
+        return signer.unsign(token).decode()
     except (BadSignature, UnicodeDecodeError):
         abort(404)
-    if not message_receipts.unsubscribe(get_session(), message_id):
+
+
+@bp.get("/email/unsubscribe/<token>")
+@public
+def email_unsubscribe_page(token: str):
+    """A mail client without one-click support opens the link: ask before stopping (a scanner only looks)."""
+    _message_id(token)
+    return render_template("debtor/unsubscribe.html", done=False)
+
+
+@bp.post("/email/unsubscribe/<token>")
+@public
+def email_unsubscribe(token: str):
+    """RFC 8058 one-click unsubscribe from a reminder e-mail (the mailbox provider POSTs it, or the page's button).
+
+    No CSRF token: a mailbox provider cannot hold one; the signed token in the path is the authority.
+    """
+    if not message_receipts.unsubscribe(get_session(), _message_id(token)):
         abort(404)
     get_session().commit()
-    return jsonify(unsubscribed=True)
+    return render_template("debtor/unsubscribe.html", done=True)
