@@ -308,3 +308,14 @@ def test_variant_results_count_sent_engaged_and_paid_per_wording(app, db):
     assert (results["a"].paid, results["b"].paid) == (1, 0)
     assert results["a"].template == "reminder_1" and results["b"].template == "reminder_1b"
     assert message_stats.variant_results(db, creditor.id, since=at(2, 0)) == []
+
+
+def test_an_address_removed_while_the_message_waited_fails_it_without_sending(app, db):
+    case = flow_case(db)
+    tick(db, at(1, 9))
+    db.execute(update(Debtor).where(Debtor.id == case.debtor_id).values(phone=None))
+    db.commit()
+    providers = FakeProviders()
+    deliver(app, at(1, 9), providers)
+    assert providers.sms.sent == [] and steps(db, case) == [("day1", "sms", "failed")]
+    assert events_of(db, case, "message.failed")[0].data["reason"] == "no_address"

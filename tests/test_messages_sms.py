@@ -197,3 +197,33 @@ def test_the_console_provider_writes_the_sms_with_its_link_for_a_developer(app, 
     [line] = (tmp_path / "sms.jsonl").read_text(encoding="utf-8").splitlines()
     record = json.loads(line)
     assert record["from"] == "AeblegaardV" and "http://localhost/l/" in record["text"]
+
+
+def test_a_template_that_cannot_be_rendered_fails_the_message_without_stopping_the_worker(app, db):
+    from portal.models import MessageTemplate
+    from tests.flow_helpers import FakeProviders
+
+    case = flow_case(db)
+    db.add(MessageTemplate(creditor_id=case.creditor_id, channel="sms", locale="da", name="reminder_1",
+                           text="{{ nope }} {{ link }}"))  # fmt: skip
+    db.add(MessageTemplate(creditor_id=case.creditor_id, channel="sms", locale="da", name="reminder_1b",
+                           text="{{ nope }} {{ link }}"))  # fmt: skip
+    db.commit()
+    tick(db, at(1, 9))
+    providers = FakeProviders()
+    deliver(app, at(1, 9), providers)
+    assert providers.sms.sent == [] and steps(db, case) == [("day1", "sms", "failed")]
+    assert events_of(db, case, "message.failed")[0].data["reason"] == "no_template"
+
+
+def test_a_provider_that_breaks_unexpectedly_is_tried_again_later(app, db):
+    from tests.flow_helpers import FakeProviders
+
+    case = flow_case(db)
+    tick(db, at(1, 9))
+    providers = FakeProviders()
+    providers.sms.failures = [RuntimeError("bug")]  # not a SendFailed
+    deliver(app, at(1, 9), providers)
+    assert steps(db, case) == [("day1", "sms", "queued")]
+    deliver(app, at(1, 10), providers)
+    assert steps(db, case) == [("day1", "sms", "sent")] and len(providers.sms.sent) == 1

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Case, Creditor, Debtor, Message, OutboxMessage
-from portal.providers.messages import Email, SendFailed, Sms
+from portal.providers.messages import Email, SendFailed, Sms, TemporaryFailure
 from portal.services import events, flows, gsm, links, message_templates, messages, nudges
 from portal.services.flows import Flow
 
@@ -109,11 +109,17 @@ def compose(session: Session, ids: list[int], settings: Settings, *, now: dateti
         flow = flows.load(session, creditor.id, quiet=settings.quiet)
         if _hold_off(session, row, message, case, flow, now):
             continue
-        if message_templates.find(session, creditor.id, message.channel, message.locale, message.template) is None:
-            row.status, row.claim_token, row.locked_until = "failed", None, None  # its override was deleted
-            fail(session, message, case, reason="no_template", stop=False, now=now)
+        reason = None if messages.address(debtor, message.channel) else "no_address"  # removed while it waited
+        try:
+            payload = None if reason else _payload(session, message, case, creditor, debtor, flow, settings)
+        except Exception as error:  # a deleted or broken override: this message can never be rendered
+            log.warning("Message %s cannot be rendered: %s: %s", message.public_id, type(error).__name__, error)
+            reason = "no_template"
+        if reason:
+            row.status, row.claim_token, row.locked_until = "failed", None, None
+            fail(session, message, case, reason=reason, stop=False, now=now)
             continue
-        jobs.append(Job(row.id, message, case, _payload(session, message, case, creditor, debtor, flow, settings)))
+        jobs.append(Job(row.id, message, case, payload))
     return jobs
 
 
@@ -123,6 +129,8 @@ def _payload(session, message, case, creditor, debtor, flow, settings: Settings)
     values = message_templates.context(brand=creditor.name, link=link, greeting_name=greeting_name(debtor),
                                        phone=creditor.contact_phone, email=creditor.contact_email)  # fmt: skip
     source = message_templates.find(session, creditor.id, message.channel, message.locale, message.template)
+    if source is None:
+        raise LookupError(f"no {message.channel} template {message.template!r}")
     rendered = message_templates.render(source, values, brand_color=creditor.brand_color)
     if message.channel == messages.SMS:
         if (segments := gsm.segments(rendered.text)) > 1:
@@ -150,6 +158,9 @@ def send(jobs: list[Job], providers) -> list[tuple[Job, str | SendFailed]]:
             results.append((job, provider.send(job.payload)))
         except SendFailed as failure:
             results.append((job, failure))
+        except Exception as error:  # a provider bug must not stop the worker: try again later
+            log.exception("Provider %s failed on %s", provider.name, job.message.public_id)
+            results.append((job, TemporaryFailure(f"unexpected {type(error).__name__}")))
     return results
 
 
