@@ -86,22 +86,26 @@ class Mailbox:
 
 
 class SmtpServer:
-    """aiosmtpd on a free loopback port that requires STARTTLS and AUTH."""
+    """aiosmtpd on a free loopback port that requires AUTH over STARTTLS (or TLS from the first byte)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, implicit_tls: bool = False) -> None:
         self.cert, key = self_signed(directory)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, key)
         self.mailbox = Mailbox()
         self.port = free_port()
+        self.implicit_tls = implicit_tls
+        tls = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": True}
         self.controller = Controller(
-            self.mailbox, hostname="127.0.0.1", port=self.port, tls_context=context, require_starttls=True,
-            authenticator=self.mailbox.authenticate, auth_required=True, auth_require_tls=True,
+            self.mailbox, hostname="127.0.0.1", port=self.port, authenticator=self.mailbox.authenticate,
+            auth_required=True, auth_require_tls=not implicit_tls, **tls,
         )  # fmt: skip
         self.controller.start()
 
     def url(self, user: str = USER, password: str = PASSWORD) -> str:
-        """PORTAL_SMTP_URL for this server (STARTTLS, trusting its certificate)."""
+        """PORTAL_SMTP_URL for this server (trusting its certificate)."""
+        if self.implicit_tls:
+            return f"smtps://{user}:{password}@127.0.0.1:{self.port}?cafile={self.cert}"
         return f"smtp://{user}:{password}@127.0.0.1:{self.port}?starttls=1&cafile={self.cert}"
 
     def stop(self) -> None:

@@ -165,3 +165,27 @@ def test_the_staff_link_email_goes_through_the_outbox_even_while_nudges_are_paus
     [requested] = events_of(db, case, "message.requested")
     assert requested.actor == "staff:7"
     assert events_of(db, case, "message.sent")[0].data["kind"] == "link"
+
+
+# aiosmtpd cannot tell that the whole connection is TLS here, so it warns about AUTH without STARTTLS.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtps_with_tls_from_the_first_byte_works_too(tmp_path):
+    server = SmtpServer(tmp_path, implicit_tls=True)
+    try:
+        mail = Email(to="a@example.dk", from_address="x@betal.example", from_name="Kystvarme", subject="Hej",
+                     text="Tekst", html="<p>Tekst</p>", message_id="msg_tls", language="da")  # fmt: skip
+        assert SmtpEmailProvider(server.url()).send(mail) == "<msg_tls@betal.example>"
+        [(_, rcpt, raw)] = server.mailbox.messages
+        assert rcpt == ["a@example.dk"] and server.mailbox.logins == ["betal"]
+        assert parsed(raw)["From"].addresses[0].display_name == "Kystvarme"
+    finally:
+        server.stop()
+
+
+def test_a_server_certificate_that_is_not_trusted_is_refused(tmp_path, smtp):
+    url = smtp.url().split("&cafile=")[0]
+    mail = Email(to="a@example.dk", from_address="x@betal.example", from_name="X", subject="s", text="t",
+                 html="<p>t</p>", message_id="msg_2")  # fmt: skip
+    with pytest.raises(TemporaryFailure, match="SSL"):
+        SmtpEmailProvider(url, timeout=5).send(mail)
+    assert smtp.mailbox.messages == []
