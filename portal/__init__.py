@@ -41,7 +41,10 @@ def register_extensions(app: Flask) -> None:
     from portal import db, errors, i18n, pagecache, providers, ratelimit, security, stampcache
     from portal.extensions import babel, csrf
     from portal.logging import install_redaction
-    from portal.services import revisions
+    from portal.services import (
+        message_tasks,  # noqa: F401 (importing it registers the messaging worker tasks)
+        revisions,
+    )
 
     db.init_app(app)
     csrf.init_app(app)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -81,6 +83,17 @@ class Config:
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     # Three 5 MB files and the form fit; a larger body gets the friendly 413 page before anything is read.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # SMS and e-mail (portal/providers): unset URLs mean the console providers (development).
+    SMTP_URL: str | None = None
+    SMS_URL: str | None = None
+    SMS_TIMEOUT = 10.0
+    SMS_CALLBACK_SECRET: str | None = None  # signs delivery receipts to /webhooks/sms/http
+    SMS_QUIET_HOURS = "21:00-08:00"  # Europe/Copenhagen; no flow SMS inside them
+    MAIL_FROM = "betal@localhost"
+    ALLOW_CONSOLE_MESSAGES = False
+    MESSAGES_DIR = str(INSTANCE_DIR / "messages")  # where the console providers write
+    FLOW_BATCH_SIZE = 200  # cases whose flow one worker pass looks at
+    FLOW_ENROL_SECONDS = 30.0  # how often a worker enrols new open cases and wakes resumed ones
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or self.SECRET_KEY
@@ -110,6 +123,20 @@ class Config:
         self.STAFF_SESSION_HOURS = int(os.environ.get("PORTAL_STAFF_SESSION_HOURS") or self.STAFF_SESSION_HOURS)
         self.STAFF_LOGIN_RATE_LIMIT = os.environ.get("PORTAL_STAFF_LOGIN_RATE_LIMIT") or self.STAFF_LOGIN_RATE_LIMIT
         self.UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR") or self.UPLOAD_DIR
+        self._read_messaging()
+
+    def _read_messaging(self) -> None:
+        """The SMS and e-mail settings."""
+        self.SMTP_URL = os.environ.get("PORTAL_SMTP_URL") or self.SMTP_URL
+        self.SMS_URL = os.environ.get("PORTAL_SMS_URL") or self.SMS_URL
+        self.SMS_TIMEOUT = float(os.environ.get("PORTAL_SMS_TIMEOUT") or self.SMS_TIMEOUT)
+        self.SMS_CALLBACK_SECRET = os.environ.get("PORTAL_SMS_CALLBACK_SECRET") or self.SMS_CALLBACK_SECRET
+        self.SMS_QUIET_HOURS = os.environ.get("PORTAL_SMS_QUIET_HOURS") or self.SMS_QUIET_HOURS
+        self.MAIL_FROM = os.environ.get("PORTAL_MAIL_FROM") or self.MAIL_FROM
+        self.ALLOW_CONSOLE_MESSAGES = _env_flag("PORTAL_ALLOW_CONSOLE_MESSAGES") or self.ALLOW_CONSOLE_MESSAGES
+        self.MESSAGES_DIR = os.environ.get("PORTAL_MESSAGES_DIR") or self.MESSAGES_DIR
+        self.FLOW_BATCH_SIZE = int(os.environ.get("PORTAL_FLOW_BATCH_SIZE") or self.FLOW_BATCH_SIZE)
+        self.FLOW_ENROL_SECONDS = float(os.environ.get("PORTAL_FLOW_ENROL_SECONDS") or self.FLOW_ENROL_SECONDS)
 
     def validate(self) -> None:
         """Fail fast on settings that can never work, whatever the environment."""
@@ -117,6 +144,12 @@ class Config:
             raise ConfigError(f"PORTAL_PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
         if self.PAYMENT_PROVIDER == "stripe" and not self.STRIPE_SECRET_KEY:
             raise ConfigError("The stripe payment provider needs STRIPE_SECRET_KEY in the environment")
+        if self.SMS_URL and urlsplit(self.SMS_URL).scheme not in ("https", "http"):
+            raise ConfigError("PORTAL_SMS_URL must be an https URL such as https://apikey@gateway.example/v1/messages")
+        if self.SMTP_URL and urlsplit(self.SMTP_URL).scheme not in ("smtp", "smtps"):
+            raise ConfigError("PORTAL_SMTP_URL must start with smtp:// or smtps://")
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]", self.SMS_QUIET_HOURS):
+            raise ConfigError("PORTAL_SMS_QUIET_HOURS must look like 21:00-08:00")
 
 
 class DevelopmentConfig(Config):
@@ -138,6 +171,8 @@ class TestConfig(DevelopmentConfig):
     DATABASE_URL = "sqlite://"
     RATELIMIT_ENABLED = False
     UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "betal-test-uploads")  # tests that look at files set their own
+    FLOW_ENROL_SECONDS = 0.0
+    MESSAGES_DIR = str(Path(tempfile.gettempdir()) / "betal-test-messages")
 
 
 class ProductionConfig(Config):
@@ -172,6 +207,22 @@ class ProductionConfig(Config):
             raise ConfigError("PORTAL_WEBHOOKS_ALLOW_LOOPBACK is for development and tests only")
         if self.PAYMENT_PROVIDER == "stripe" and not self.STRIPE_WEBHOOK_SECRETS:
             raise ConfigError("Production with Stripe needs STRIPE_WEBHOOK_SECRET: payments are confirmed by webhooks")
+        self._validate_messaging()
+
+    def _validate_messaging(self) -> None:
+        """Real SMS and e-mail providers unless the console ones are explicitly allowed; https to the gateway."""
+        console = [
+            name for name, url in (("PORTAL_SMTP_URL", self.SMTP_URL), ("PORTAL_SMS_URL", self.SMS_URL)) if not url
+        ]
+        if console and not self.ALLOW_CONSOLE_MESSAGES:
+            raise ConfigError(
+                f"Production needs {' and '.join(console)} (messages would only be written to files); "
+                "set PORTAL_ALLOW_CONSOLE_MESSAGES=true for a demonstration site"
+            )
+        if self.SMS_URL and urlsplit(self.SMS_URL).scheme != "https":
+            raise ConfigError("PORTAL_SMS_URL must be https in production")
+        if self.SMS_URL and not self.SMS_CALLBACK_SECRET:
+            raise ConfigError("Production with an SMS gateway needs PORTAL_SMS_CALLBACK_SECRET for delivery receipts")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -30,6 +30,10 @@ def tenants(app, client, db, receiver, worker, tmp_path):
     for name in ("A", "B"):
         case = db.scalars(select(Case).where(Case.public_id == ids[name]["case"])).one()
         ids[name]["file"] = make_dispute_file(app, db, case)
+    b_key = api_headers(ids["B"]["key"])
+    client.put("/api/v1/flow", json={"steps": [{"day": 3, "channel": "handover"}], "sms_sender": "KreditorB"},
+               headers=b_key)  # fmt: skip
+    client.put("/api/v1/templates/sms/da/reminder_1", json={"text": "B-only wording {{ link }}"}, headers=b_key)
     client.post(f"/api/v1/cases/{ids['B']['case']}/cancel", headers=api_headers(ids["B"]["key"]))
     worker.run_once()
     b = ids["B"]
@@ -64,6 +68,13 @@ def matrix(b: dict) -> dict[str, list[tuple[str, str, dict | None, dict | None]]
         "api.test_endpoint": [("POST", f"/webhook-endpoints/{endpoint}/test", None, {})],
         "api.list_deliveries": [("GET", f"/webhook-endpoints/{endpoint}/deliveries", None, None)],
         "api.retry_delivery": [("POST", f"/deliveries/{delivery}/retry", None, {})],
+        # The flow and templates have no ids: each key reads and writes its own creditor's only.
+        "api.get_flow": [("GET", "/flow", None, None)],
+        "api.put_flow": [("PUT", "/flow", None, {"steps": [{"day": 2, "channel": "handover"}]})],
+        "api.list_templates": [("GET", "/templates", None, None)],
+        "api.get_template": [("GET", "/templates/sms/da/reminder_1", None, None)],
+        "api.put_template": [("PUT", "/templates/sms/da/reminder_1", None, {"text": "A wording {{ link }}"})],
+        "api.delete_template": [("DELETE", "/templates/sms/da/reminder_1", None, None)],
     }  # fmt: skip
 
 
@@ -74,16 +85,26 @@ def test_the_matrix_covers_every_api_route(app, tenants):
 
 def test_a_creditor_never_reaches_another_creditors_data(client, tenants):
     a, b = tenants["A"], tenants["B"]
-    secrets_of_b = [b["case"], b["endpoint"], b["secret"], b["delivery"], b["event"], b["file"], "B-1"]
+    secrets_of_b = [
+        b["case"],
+        b["endpoint"],
+        b["secret"],
+        b["delivery"],
+        b["event"],
+        b["file"],
+        "B-1",
+        "KreditorB",
+        "B-only",
+    ]
     for endpoint, requests in matrix(b).items():
         for method, path, query, body in requests:
             response = client.open(
                 f"/api/v1{path}", method=method, query_string=query, json=body, headers=api_headers(a["key"])
             )
-            assert response.status_code in (200, 404, 422), (endpoint, path, response.status_code)
+            assert response.status_code in (200, 204, 404, 422), (endpoint, path, response.status_code)
             if response.status_code == 200:
-                data = response.json["data"]
-                assert all(item["id"] not in secrets_of_b for item in data), (endpoint, path)
+                data = response.json.get("data", [])
+                assert all(item.get("id") not in secrets_of_b for item in data), (endpoint, path)
             assert not any(s in response.get_data(as_text=True) for s in secrets_of_b), (endpoint, path)
 
 
@@ -97,6 +118,10 @@ def test_another_creditors_data_is_unchanged_afterwards(client, tenants):
     assert case["dispute"]["status"] == "open" and case["dispute"]["message"] is None
     endpoint = client.get(f"/api/v1/webhook-endpoints/{b['endpoint']}", headers=api_headers(b["key"])).json
     assert endpoint["status"] == "active" and endpoint["secret_rotated_until"] is None
+    flow = client.get("/api/v1/flow", headers=api_headers(b["key"])).json
+    assert (flow["sms_sender"], flow["steps"][0]["day"]) == ("KreditorB", 3)
+    template = client.get("/api/v1/templates/sms/da/reminder_1", headers=api_headers(b["key"])).json
+    assert template["text"] == "B-only wording {{ link }}"
 
 
 def test_creating_acts_only_on_the_callers_own_data(client, tenants):

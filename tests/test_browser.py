@@ -17,7 +17,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from portal.i18n import LANG_COOKIE
-from portal.models import PaymentAttempt
+from portal.models import PaymentAttempt, utcnow
+from portal.services import message_tasks, messages
 from portal.services.cases import NewFee, NewInvoice, NewLine
 from tests.browser import (
     CHROMIUM_PATH,
@@ -193,6 +194,20 @@ def revoked_link(page: Page, app, db) -> Response:
     return page.goto(f"/l/{token}")
 
 
+def unsubscribe_question(page: Page, app, db) -> Response:
+    case = make_case(db)
+    message = messages.queue(db, case, channel="email", template="reminder", locale="da", day=date.today(),
+                             now=utcnow(), step="day4")  # fmt: skip
+    db.commit()
+    token = message_tasks.settings(app).unsubscribe_signer.sign(message.public_id).decode()
+    return page.goto(f"/webhooks/email/unsubscribe/{token}")
+
+
+def unsubscribed(page: Page, app, db) -> Response:
+    unsubscribe_question(page, app, db)
+    return submit(page, page.locator("main form button"))
+
+
 def unknown_path(page: Page, app, db) -> Response:
     return page.goto("/nope")
 
@@ -262,6 +277,8 @@ DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] 
     "tampered-link": (tampered_link, 404),
     "revoked-link": (revoked_link, 410),
     "not-found": (unknown_path, 404),
+    "unsubscribe-question": (unsubscribe_question, 200),
+    "unsubscribed": (unsubscribed, 200),
     "pay-form": (pay_form, 200),
     "pay-form-with-error": (pay_form_with_error, 422),
     "demo-checkout": (demo_checkout, 200),
@@ -281,6 +298,7 @@ ONE_PAGE_PER_TEMPLATE = [
     "no-session",
     "revoked-link",
     "not-found",
+    "unsubscribe-question",
     "pay-form-with-error",
     "demo-checkout",
     "payment-paid",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import func, select
 
 from portal.models import Case, Creditor, Debtor
+from portal.services import demo
 
 
 def test_db_upgrade_command(runner):
@@ -20,7 +22,14 @@ def test_demo_seed_prints_a_link_per_scenario_and_is_idempotent(app, runner, db)
     assert first.exit_code == 0, first.output
     rows = json.loads(first.output)
     scenarios = {row["scenario"] for row in rows}
-    assert {"one_invoice", "several_invoices_fee", "business", "english", "postcode_required"} <= scenarios
+    assert {
+        "one_invoice",
+        "several_invoices_fee",
+        "business",
+        "english",
+        "postcode_required",
+        "reminder_flow",
+    } <= scenarios
     for row in rows:
         assert row["case_id"].startswith("cas_")
         assert row["url"].startswith(app.config["BASE_URL"] + "/l/")
@@ -33,7 +42,7 @@ def test_demo_seed_prints_a_link_per_scenario_and_is_idempotent(app, runner, db)
 def test_demo_seed_plain_output_has_one_line_per_case(runner):
     result = runner.invoke(args=["demo", "seed"])
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 5
+    assert len(lines) == len(demo.scenarios(date.today()))
     assert all("/l/" in line for line in lines)
 
 

@@ -14,6 +14,9 @@ PRODUCTION = {
     "PORTAL_PAYMENT_PROVIDER": "stripe",
     "STRIPE_SECRET_KEY": "sk_live_portal",
     "STRIPE_WEBHOOK_SECRET": "whsec_portal",
+    "PORTAL_SMTP_URL": "smtp://portal:secret@smtp.kreditor.dk:587?starttls=1",
+    "PORTAL_SMS_URL": "https://key@sms.gateway.example/v1/messages",
+    "PORTAL_SMS_CALLBACK_SECRET": "s" * 32,
 }
 
 
@@ -120,3 +123,47 @@ def test_production_with_stripe_refuses_to_start_without_a_webhook_secret(env):
     env({k: v for k, v in PRODUCTION.items() if k != "STRIPE_WEBHOOK_SECRET"})
     with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
         load_config()
+
+
+@pytest.mark.parametrize("missing", ["PORTAL_SMTP_URL", "PORTAL_SMS_URL"])
+def test_production_refuses_console_messages_unless_allowed(env, missing):
+    env({k: v for k, v in PRODUCTION.items() if k != missing})
+    with pytest.raises(ConfigError, match=missing):
+        load_config()
+    env({k: v for k, v in PRODUCTION.items() if k != missing} | {"PORTAL_ALLOW_CONSOLE_MESSAGES": "true"})
+    assert load_config().ALLOW_CONSOLE_MESSAGES
+
+
+def test_production_refuses_a_plain_http_gateway_and_one_without_a_receipt_secret(env):
+    env({**PRODUCTION, "PORTAL_SMS_URL": "http://key@sms.gateway.example/v1/messages"})
+    with pytest.raises(ConfigError, match="https"):
+        load_config()
+    env({**PRODUCTION, "PORTAL_SMS_CALLBACK_SECRET": ""})
+    with pytest.raises(ConfigError, match="PORTAL_SMS_CALLBACK_SECRET"):
+        load_config()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORTAL_SMTP_URL", "http://mail.example"),
+        ("PORTAL_SMS_URL", "ftp://x@y/z"),
+        ("PORTAL_SMS_QUIET_HOURS", "9pm-8am"),
+    ],
+)
+def test_messaging_settings_that_cannot_work_are_refused_everywhere(env, name, value):
+    env({name: value})
+    with pytest.raises(ConfigError, match=name):
+        load_config()
+
+
+def test_messaging_settings_are_read_from_the_environment(env):
+    env({"PORTAL_SMS_QUIET_HOURS": "22:00-07:30", "PORTAL_MAIL_FROM": "noreply@betal.example",
+         "PORTAL_SMS_TIMEOUT": "4.5"})  # fmt: skip
+    config = load_config()
+    assert (config.SMS_QUIET_HOURS, config.MAIL_FROM, config.SMS_TIMEOUT) == (
+        "22:00-07:30",
+        "noreply@betal.example",
+        4.5,
+    )
+    assert config.SMTP_URL is None and config.SMS_URL is None  # the console providers

@@ -13,6 +13,9 @@ PUBLIC_BY_INTENT = {
     "debtor.accessibility",
     "debtor.logo",
     "webhooks.stripe_webhook",
+    "webhooks.sms_receipt",  # signed by the SMS gateway
+    "webhooks.email_unsubscribe",  # a signed token in the path (RFC 8058 one-click)
+    "webhooks.email_unsubscribe_page",
     "api.openapi_document",
     "staff.login",
     "staff.second_factor",

@@ -4,6 +4,7 @@ from portal.api import (  # noqa: F401  (importing the views registers their rou
     cases,
     disputes,
     events,
+    messaging,
     openapi,
     plans,
     webhooks,

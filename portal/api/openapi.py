@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from portal.access import public
-from portal.api import responses, schemas
+from portal.api import messaging_schemas, responses, schemas
 from portal.api.blueprint import bp
 from portal.api.respond import show
 
@@ -29,7 +29,7 @@ class Operation:
     download: bool = False  # the 200 answer is a file (an attachment), not JSON
 
 
-S, R = schemas, responses
+S, R, M = schemas, responses, messaging_schemas
 OPERATIONS = (
     Operation("post", "/cases", "createCase", "Create a case", {201: R.Case}, S.CaseIn),
     Operation("post", "/cases/batch", "createCases", "Create up to 1,000 cases", {200: R.BatchResult}, S.BatchIn),
@@ -80,6 +80,17 @@ OPERATIONS = (
               "An endpoint's deliveries and attempts", {200: R.DeliveryList}, query=S.PageQuery, tags=("webhooks",)),
     Operation("post", "/deliveries/{delivery_id}/retry", "retryDelivery", "Send a delivery again", {202: R.Delivery},
               tags=("webhooks",)),
+    Operation("get", "/flow", "getFlow", "The reminder flow (the default until one is stored)", {200: M.Flow},
+              tags=("messages",)),
+    Operation("put", "/flow", "putFlow", "Replace the reminder flow", {200: M.Flow}, M.FlowIn, tags=("messages",)),
+    Operation("get", "/templates", "listTemplates", "Every message template, shipped or overridden",
+              {200: M.TemplateList}, tags=("messages",)),
+    Operation("get", "/templates/{channel}/{locale}/{name}", "getTemplate", "One message template",
+              {200: M.Template}, tags=("messages",)),
+    Operation("put", "/templates/{channel}/{locale}/{name}", "putTemplate",
+              "Override a message template for one language", {200: M.Template}, M.TemplateIn, tags=("messages",)),
+    Operation("delete", "/templates/{channel}/{locale}/{name}", "deleteTemplate",
+              "Drop an override (the shipped template applies again)", {204: None}, tags=("messages",)),
 )  # fmt: skip
 FILES = ("application/pdf", "image/jpeg", "image/png")
 ERRORS = {

@@ -2,10 +2,12 @@
 
 from flask import Flask
 
-from portal.cli import cases, creditors, db, demo, staff, translate, worker
+from portal.cli import cases, creditors, db, demo, flows, messages, staff, translate, worker
 
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
-    for group in (db.group, demo.group, translate.group, creditors.group, cases.group, worker.group, staff.group):
+    groups = (db.group, demo.group, translate.group, creditors.group, cases.group, worker.group, staff.group,
+              flows.group, messages.group)  # fmt: skip
+    for group in groups:
         app.cli.add_command(group)

@@ -9,6 +9,7 @@ from portal.models.creditor import Creditor
 from portal.models.debtor import Debtor
 from portal.models.document import RenderedDocument
 from portal.models.event import Event
+from portal.models.message import MESSAGE_CHANNELS, CaseFlow, Message, MessageFlow, MessageTemplate
 from portal.models.outbox import OutboxMessage
 from portal.models.payment import (
     ATTEMPT_STATUSES,
@@ -43,6 +44,11 @@ __all__ = [
     "Creditor",
     "Debtor",
     "Event",
+    "CaseFlow",
+    "MESSAGE_CHANNELS",
+    "Message",
+    "MessageFlow",
+    "MessageTemplate",
     "Fee",
     "Invoice",
     "InvoiceLine",

@@ -171,6 +171,25 @@ def scenarios(today: date) -> list[tuple[str, str, str, dict]]:
                 invoices=[_invoice("H-11-2026", month, 5, [("Husleje november", 745000), ("Aconto vand", 32500)])],
             ),
         ),
+        (
+            # Fell due yesterday: its reminder flow starts today, so `worker run` sends the day-1 SMS
+            # (to instance/messages/ with the console provider) and the later steps on their days.
+            "reminder_flow",
+            "kystvarme",
+            "DEMO-1005",
+            dict(
+                debtor=NewDebtor(
+                    name="Sofie Madsen",
+                    email="sofie@example.dk",
+                    phone="+4561728394",
+                    street="Vestergade 7",
+                    postcode="8000",
+                    city="Aarhus C",
+                    customer_number="101377",
+                ),
+                invoices=[_invoice("F-1031", today - timedelta(days=15), 14, [("Fjernvarme, november", 71250)])],
+            ),
+        ),
     ]
 
 

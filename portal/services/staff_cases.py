@@ -113,7 +113,9 @@ def _timeline(session: Session, case: Case, rows: Sequence[Event]) -> list[Timel
         )
         for row in rows
     ]
-    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+    # SMS and e-mail have their own events (message.sent, message.failed); only webhooks are listed here.
+    webhooks = select(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.channel == "webhook")
+    messages = session.scalars(webhooks).all()
     deliveries: dict[int, list[WebhookDelivery]] = {}
     if messages:
         outbox_ids = [message.id for message in messages]

@@ -36,6 +36,7 @@ class Worker:
 
     def __init__(self, app: Flask, *, sender: Sender | None = None) -> None:
         config = app.config
+        self.app = app
         self.sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
         self.batch_size: int = config["WORKER_BATCH_SIZE"]
         self.lease = timedelta(seconds=config["WORKER_LEASE_SECONDS"])
