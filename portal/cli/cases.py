@@ -15,6 +15,7 @@ from portal.api.schemas import CaseIn, new_case
 from portal.db import get_session
 from portal.models import Creditor
 from portal.services import csv_cases, intake
+from portal.services.bulk import collector_paused
 
 group = AppGroup("cases", help="Cases in bulk.")
 CHUNK = 1000
@@ -58,7 +59,8 @@ def _count_rows(path: str) -> int:
 @click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
 def import_cases(creditor_id: str, path: str) -> None:
     """Import cases from FILE.csv for CREDITOR_ID; report every bad row by line and import the good ones."""
-    with force_locale("en"):  # messages for the operator, and no request to pick a language from
+    # Messages for the operator (and no request to pick a language from); the collector rests while the rows pour in.
+    with force_locale("en"), collector_paused():
         problems, created = _import(creditor_id, path)
     for line, message in sorted(problems):
         click.echo(f"line {line}: {message}", err=True)

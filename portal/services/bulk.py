@@ -1,8 +1,12 @@
-"""Bulk inserts for intake and the worker: a multi-row INSERT, or COPY on PostgreSQL (far cheaper per row)."""
+"""Bulk work for intake and the worker: a multi-row INSERT, or COPY on PostgreSQL (far cheaper per row), and a
+pause of the garbage collector while a batch makes its many short-lived objects."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
@@ -60,3 +64,30 @@ def _with_json(row: tuple, positions: list[int]) -> list:
         if values[n] is not None:
             values[n] = Json(values[n])
     return values
+
+
+class _Pause:
+    """How many threads are doing bulk work, and whether the collector was running when the first began."""
+
+    lock = threading.Lock()
+    depth = 0
+    resume = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a batch (nesting, across threads too)."""
+    # Its passes over a batch's many young objects cost more than they find: the objects are freed by reference
+    # counting when the batch is done, and the next pass after the batch takes any cycle it left.
+    with _Pause.lock:
+        if _Pause.depth == 0:
+            _Pause.resume = gc.isenabled()
+            gc.disable()
+        _Pause.depth += 1
+    try:
+        yield
+    finally:
+        with _Pause.lock:
+            _Pause.depth -= 1
+            if _Pause.depth == 0 and _Pause.resume:
+                gc.enable()
