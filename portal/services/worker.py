@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.services import deliveries, idempotency
+from portal.services.bulk import collector_paused
 from portal.services.webhook_sender import Sender
 
 Task = Callable[["Worker"], int]
@@ -49,7 +50,8 @@ class Worker:
 
     def run_pass(self) -> int:
         """Run every task once; return how much was handled."""
-        return sum(task(self) for task in list(_tasks))
+        with collector_paused():  # a pass is bulk work: the collector runs between passes instead
+            return sum(task(self) for task in list(_tasks))
 
     def run_once(self) -> int:
         """Work until nothing is due (for cron and tests); return how much was handled."""
