@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Json
+from pydantic_core import to_json
 from sqlalchemy import JSON, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -62,7 +63,7 @@ def _with_json(row: tuple, positions: list[int]) -> list:
     values = list(row)
     for n in positions:
         if values[n] is not None:
-            values[n] = Json(values[n])
+            values[n] = Json(values[n], dumps=to_json)
     return values
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import ssl
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import certifi
+from pydantic_core import to_json
 
 from portal.models import utcnow
 from portal.services import webhook_signing
@@ -49,8 +49,8 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 
 def encode(body: dict) -> bytes:
-    """The exact bytes that are signed and sent."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    """The exact bytes that are signed and sent (compact UTF-8 JSON)."""
+    return to_json(body)
 
 
 class Sender:
