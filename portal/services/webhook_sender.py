@@ -146,9 +146,11 @@ def _session(allow_loopback: bool, concurrency: int, resolver: Resolver | None) 
     )
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS, connect=CONNECT_SECONDS)
     # No Accept-Encoding: the logged excerpt is the first kilobyte as the receiver sent it.
+    # No cookies either: what one creditor's server sets is never sent anywhere (and costs nothing to ignore).
     return aiohttp.ClientSession(
-        connector=connector, timeout=timeout, skip_auto_headers=("Accept-Encoding",), auto_decompress=False
-    )
+        connector=connector, timeout=timeout, skip_auto_headers=("Accept-Encoding",), auto_decompress=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )  # fmt: skip
 
 
 async def _excerpt(response: aiohttp.ClientResponse) -> str:
