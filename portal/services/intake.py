@@ -1,9 +1,9 @@
-"""Bulk intake: many cases validated one by one and written with a few multi-row INSERTs.
+"""Bulk intake: many cases validated one by one and written a table at a time.
 
 The creditor API (one case or a batch) and the CSV import both come through here. Every case is
 checked on its own, so one bad case is reported without stopping the others; the good ones are
-written with Core executemany statements (a handful per batch rather than a handful per case),
-each with its case.created event and the creditor webhook in the same transaction.
+built as plain row tuples and written with one COPY per table on PostgreSQL (one executemany
+INSERT on SQLite), each with its case.created event and the creditor webhook in the same transaction.
 """
 
 from __future__ import annotations
