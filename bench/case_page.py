@@ -227,14 +227,23 @@ def _tail(log: Path) -> str:
 @contextmanager
 def serve(app: str, env: dict[str, str], label: str, ready_path: str) -> Iterator[int]:
     """Run app under gunicorn with the shared settings on a free port; yield the port; always stop it."""
+    with gunicorn(app, env, label, ready_path, SETTINGS.gunicorn_flags()) as (port, _):
+        yield port
+
+
+@contextmanager
+def gunicorn(
+    app: str, env: dict[str, str], label: str, ready_path: str, flags: list[str]
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """Run app under gunicorn with flags on a free port; yield the port and the master process; always stop it."""
     port = int(urlsplit(env.get("PORTAL_BASE_URL", "")).port or free_port())
     log = WORK / f"{label}.log"
-    argv = [str(BIN / "gunicorn"), *SETTINGS.gunicorn_flags(), "--bind", f"{HOST}:{port}", app]
+    argv = [str(BIN / "gunicorn"), *flags, "--bind", f"{HOST}:{port}", app]
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_until_up(proc, port, ready_path, log)
-            yield port
+            yield port, proc
         finally:
             _stop(proc)
 

@@ -13,11 +13,13 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from procs import CpuMeter, cpu_seconds, load, postgres_backends
 from results import figure, record
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,20 +101,36 @@ def delays(session) -> list[float]:
     return [(started + timedelta(milliseconds=ms) - created).total_seconds() for created, started, ms in rows]
 
 
-def throughput(app, creditor_id: int) -> float:
+@dataclass(frozen=True)
+class Throughput:
+    """Deliveries per second, and the CPU microseconds each cost the worker, PostgreSQL and the receiver."""
+
+    rate: float
+    worker_us: float
+    database_us: float | None
+    receiver_us: float
+
+
+def throughput(app, url: str, creditor_id: int, receiver_pid: int) -> Throughput:
     """Deliveries per second for MESSAGES queued messages, one worker, fan-out included."""
     with app.extensions["db_sessionmaker"]() as session:
         queue(session, creditor_id, MESSAGES)
     worker = Worker(app)
-    started = time.perf_counter()
+    database = CpuMeter()
+    database.start(postgres_backends(url) if url.startswith("postgresql") else [])
+    receiver_cpu, own, started = cpu_seconds(receiver_pid), time.process_time(), time.perf_counter()
     handled = worker.run_once()
-    elapsed = time.perf_counter() - started
+    worker.settle()
+    elapsed, own = time.perf_counter() - started, time.process_time() - own
+    receiver_cpu = cpu_seconds(receiver_pid) - receiver_cpu
+    database_cpu = database.stop(postgres_backends(url)) if url.startswith("postgresql") else None
     worker.close()
     with app.extensions["db_sessionmaker"]() as session:
         delivered = session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.status != "succeeded").limit(1))
     if delivered is not None or handled < MESSAGES:
         raise SystemExit("not every webhook was delivered")
-    return MESSAGES / elapsed
+    per = 1e6 / MESSAGES
+    return Throughput(MESSAGES / elapsed, own * per, database_cpu * per if database_cpu else None, receiver_cpu * per)
 
 
 def steady_delay(app, url: str, creditor_id: int) -> float:
@@ -124,16 +142,18 @@ def steady_delay(app, url: str, creditor_id: int) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env |= {"PORTAL_ENV": "test", "PORTAL_DATABASE_URL": url, "PORTAL_WEBHOOKS_ALLOW_LOOPBACK": "1"}
     worker = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker", "run"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL)  # fmt: skip
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        time.sleep(3)  # let it start
-        tick = 0.05
+        worker.stdout.readline()  # "Worker running; …": it has started and polls from now on
+        tick, sent = 0.05, 0
         with app.extensions["db_sessionmaker"]() as session:
             ends = time.time() + STEADY_SECONDS
             while time.time() < ends:
-                queue(session, creditor_id, max(1, round(STEADY_RATE * tick)))
+                count = max(1, round(STEADY_RATE * tick))
+                queue(session, creditor_id, count)
+                sent += count
                 time.sleep(tick)
-        time.sleep(3)
+            wait_until_delivered(session, sent)
     finally:
         worker.terminate()
         worker.wait(30)
@@ -141,13 +161,51 @@ def steady_delay(app, url: str, creditor_id: int) -> float:
         return statistics.median(delays(session))
 
 
+def wait_until_delivered(session, count: int) -> None:
+    """Wait (at most a minute) until count deliveries have succeeded."""
+    deadline = time.monotonic() + 60
+    counted = select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "succeeded")
+    while session.scalar(counted) < count and time.monotonic() < deadline:
+        session.rollback()  # see the worker's newest commits
+        time.sleep(0.2)
+
+
+def figures_of(database: str, result: Throughput, delay: float) -> list[dict]:
+    """One database's figures in the results.json shape."""
+    figures = [
+        figure("webhook_deliveries_per_s", round(result.rate), "deliveries/s", database),
+        figure("webhook_delay_p50_ms", round(delay * 1000), "ms", database),
+        figure("webhook_worker_cpu_us_per_delivery", round(result.worker_us), "µs/delivery", database),
+    ]
+    if result.database_us is not None:
+        figures.append(
+            figure("webhook_database_cpu_us_per_delivery", round(result.database_us), "µs/delivery", database)
+        )
+    return figures
+
+
+def wait_for(port: int) -> None:
+    """Wait until something accepts connections on the loopback port (at most 30 seconds)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def main() -> None:
     """Run both measurements per database; print a table and record the figures."""
     port = free_port()
     receiver_process = subprocess.Popen([sys.executable, __file__, "--receiver", str(port)])
-    time.sleep(0.5)
+    wait_for(port)
     figures = []
-    print(f"{'database':<12}{'deliveries/s':>14}{'p50 delay ms':>14}")
+    print(f"{MESSAGES} messages; worker batches of {TestConfig.WORKER_BATCH_SIZE}, "
+          f"{TestConfig.WORKER_CONCURRENCY} requests in flight")  # fmt: skip
+    print(f"{'database':<12}{'deliveries/s':>14}{'p50 delay ms':>14}   CPU µs/delivery: worker, database, receiver")
     try:
         for database in ("sqlite", "postgresql"):
             url = fresh_database(database)
@@ -162,15 +220,17 @@ def main() -> None:
                                          allow_loopback=True)  # fmt: skip
                 session.commit()
                 creditor_id = creditor.id
-            rate = throughput(app, creditor_id)
+            result = throughput(app, url, creditor_id, receiver_process.pid)
             delay = steady_delay(app, url, creditor_id)
-            print(f"{database:<12}{rate:>14.0f}{delay * 1000:>14.0f}")
-            figures += [figure("webhook_deliveries_per_s", round(rate), "deliveries/s", database),
-                        figure("webhook_delay_p50_ms", round(delay * 1000), "ms", database)]  # fmt: skip
+            database_us = f"{result.database_us:.0f}" if result.database_us is not None else "-"
+            print(f"{database:<12}{result.rate:>14.0f}{delay * 1000:>14.0f}   {result.worker_us:.0f}, {database_us}, "
+                  f"{result.receiver_us:.0f}", flush=True)  # fmt: skip
+            figures += figures_of(database, result, delay)
             app.extensions["db_engine"].dispose()
             app.extensions["db_read_engine"].dispose()
     finally:
         receiver_process.terminate()
+    print(f"load average at the end: {load()} ({os.cpu_count()} CPUs)")
     record(figures)
 
 

@@ -71,8 +71,8 @@ class Config:
     STAMP_CACHE_SECONDS = 10.0
     # Outbound webhooks and the worker (portal/services/worker.py).
     WEBHOOKS_ALLOW_LOOPBACK = False  # development and tests only: lets webhooks reach 127.0.0.1 over http
-    WORKER_BATCH_SIZE = 200
-    WORKER_CONCURRENCY = 16
+    WORKER_BATCH_SIZE = 500  # 500 / 64 × 15 s timeout stays well inside the lease
+    WORKER_CONCURRENCY = 64  # requests in flight at once (one event loop)
     WORKER_LEASE_SECONDS = 300
     WORKER_POLL_SECONDS = 0.25
     # Staff sessions (portal/staff): signed out after this long without a request, and this long after login.

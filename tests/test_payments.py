@@ -84,6 +84,7 @@ def test_paying_by_card_with_the_demo_provider_settles_the_case(app, client, db)
     types = [e.type for e in db.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))]
     assert types[-3:] == ["payment.started", "payment.succeeded", "case.paid"]
     assert [m.type for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == [
+        "link.engaged",  # from opening the case with Fortsæt
         "payment.succeeded",
         "case.paid",
     ]
@@ -133,7 +134,10 @@ def test_a_declined_test_payment_says_so_and_leaves_the_case_open(app, client, d
     db.expire_all()
     assert db.get(Case, case.id).status == "open"
     assert attempts(db, case)[0].status == "failed"
-    assert [m.type for m in db.scalars(select(OutboxMessage))] == ["payment.failed"]
+    assert [m.type for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == [
+        "link.engaged",
+        "payment.failed",
+    ]
     # A new press starts a new attempt.
     assert pay(client, "card").status_code == 303 and len(attempts(db, case)) == 2
 

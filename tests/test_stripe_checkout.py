@@ -182,7 +182,7 @@ def test_success_page_confirms_the_payment_through_the_ledger(stripe, db, fake):
     db.refresh(case)
     assert (case.status, case.outstanding) == ("paid", 0) and case.closed_at is not None
     types = [m.type for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-    assert types == ["payment.succeeded", "case.paid"]
+    assert types == ["link.engaged", "payment.succeeded", "case.paid"]  # link.engaged: the debtor pressed Fortsæt
     # Reading again changes nothing.
     client.get(f"/sag/betaling/{attempt.public_id}")
     assert db.scalar(select(func.count()).select_from(Payment)) == 1

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.models import Case, Event, OutboxMessage, Payment, PaymentAttempt, ProviderEvent
 from portal.services import ledger
@@ -45,6 +45,10 @@ def started(stripe, db):
     case = make_case(db)
     client = stripe.test_client()
     open_case(client, stripe, case)
+    # Fortsæt queued link.engaged for the creditor (tests/test_webhooks_out.py); these tests count what payments queue.
+    assert db.scalars(select(OutboxMessage.type)).all() == ["link.engaged"]
+    db.execute(delete(OutboxMessage))
+    db.commit()
     page = client.get("/sag")
     assert client.post("/sag/betal", data={"csrf_token": csrf_from(page.text), "method": "card"}).status_code == 303
     attempt = db.scalars(select(PaymentAttempt).where(PaymentAttempt.case_id == case.id)).one()

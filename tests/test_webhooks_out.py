@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -12,6 +13,7 @@ from standardwebhooks import Webhook
 from portal.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, utcnow
 from portal.services import deliveries, webhook_signing
 from tests.api_helpers import api_headers, case_body
+from tests.conftest import csrf_from
 
 # The Standard Webhooks specification's test vector.
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -233,3 +235,19 @@ def test_a_deleted_endpoint_gets_nothing_more(client, api_creditor, receiver, wo
     worker.run_once()
     assert receiver.at("/hook") == []
     assert client.get("/api/v1/webhook-endpoints", headers=api_headers(key)).json == {"data": []}
+
+
+def test_pressing_continue_tells_the_creditor_once_per_link_version(client, api_creditor, receiver, worker):
+    _, key = api_creditor
+    endpoint = register(client, key, receiver)
+    case = create_case(client, key)
+    path = urlsplit(case["link"]["url"]).path
+    for _ in range(2):  # a double click: the second press records and queues nothing
+        page = client.get(path)
+        assert client.post(path, data={"csrf_token": csrf_from(page.text)}).status_code == 303
+    worker.run_once()
+    engaged = [verify(endpoint["secret"], r) for r in receiver.at("/hook") if b'"link.engaged"' in r.body]
+    assert len(engaged) == 1
+    assert engaged[0]["data"]["case"]["id"] == case["id"]
+    assert engaged[0]["data"]["link"] == {"version": 1}
+    assert "Mette" not in json.dumps(engaged[0])

@@ -56,6 +56,9 @@ class AddressIn(Input):
     city: Text(100) | None = None
 
 
+_NO_ADDRESS = AddressIn()
+
+
 class DebtorIn(Input):
     """Who owes; never a CPR number."""
 
@@ -133,7 +136,7 @@ class CaseIn(Input):
     @model_validator(mode="after")
     def _total_fits(self) -> CaseIn:
         """The case's total must fit what the portal can hold."""
-        if sum(i.amount for i in self.invoices) + sum(f.amount for f in self.fees) > MAX_CASE_TOTAL:
+        if sum([i.amount for i in self.invoices]) + sum([f.amount for f in self.fees]) > MAX_CASE_TOTAL:
             raise ValueError("the case's total is too large")
         return self
 
@@ -214,17 +217,19 @@ class EventQuery(PageQuery):
     type: list[Text(60)] = Field(default_factory=list, max_length=20)
 
 
+def _lines(lines: list[LineIn]) -> tuple[NewLine, ...]:
+    """An invoice's lines for the service."""
+    return tuple([NewLine(x.description, x.amount) for x in lines])
+
+
 def new_case(data: CaseIn) -> NewCase:
     """The service's input from the validated request."""
-    d, address = data.debtor, data.debtor.address or AddressIn()
+    d, address = data.debtor, data.debtor.address or _NO_ADDRESS
     debtor = NewDebtor(
         name=d.name, kind=d.kind, email=d.email, phone=d.phone, street=address.street, postcode=address.postcode,
         city=address.city, customer_number=d.customer_number, company_cvr=d.company_cvr, locale=d.locale,
     )  # fmt: skip
-    invoices = tuple(
-        NewInvoice(i.number, i.issued_on, i.due_on, i.amount, tuple(NewLine(x.description, x.amount) for x in i.lines))
-        for i in data.invoices
-    )
-    fees = tuple(NewFee(f.kind, f.amount, f.description) for f in data.fees)
+    invoices = tuple([NewInvoice(i.number, i.issued_on, i.due_on, i.amount, _lines(i.lines)) for i in data.invoices])
+    fees = tuple([NewFee(f.kind, f.amount, f.description) for f in data.fees])
     policy = data.policy.model_dump(exclude_none=True) if data.policy else None
     return NewCase(data.external_id, debtor, invoices, fees, data.currency, policy or None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from pydantic import ValidationError
@@ -15,6 +17,7 @@ from portal.api.schemas import CaseIn, new_case
 from portal.db import get_session
 from portal.models import Creditor
 from portal.services import csv_cases, intake
+from portal.services.bulk import collector_paused
 
 group = AppGroup("cases", help="Cases in bulk.")
 CHUNK = 1000
@@ -31,20 +34,54 @@ def _validate(found: csv_cases.CsvCase, problems: list[tuple[int, str]]):
     return None
 
 
-def _write(creditor_id: int, batch: list[tuple[csv_cases.CsvCase, intake.NewCase]], problems) -> int:
-    """Create a chunk of cases and commit; note the refused ones; return how many were created."""
-    session = get_session()
-    results = intake.create_cases(session, creditor_id, [new for _, new in batch], actor="import")
-    session.commit()
-    created = 0
-    for (found, _), result in zip(batch, results, strict=True):
-        if isinstance(result, intake.Rejected):
-            error = result.error
-            field = getattr(error, "field", "external_id")
-            problems.append((found.first_line, f"{field}: {english(getattr(error, 'message', error.reason))}"))
-        else:
-            created += 1
-    return created
+class _Writer:
+    """Creates chunks of cases on a thread of its own, one after the other, while the next chunk is read and checked.
+
+    The database does its share of the work in parallel with the reading and validation (on PostgreSQL, another
+    process); each chunk is committed on its own, in file order, as before.
+    """
+
+    def __init__(self, creditor_id: int, problems: list[tuple[int, str]]) -> None:
+        self.creditor_id, self.problems, self.created = creditor_id, problems, 0
+        self.app = current_app._get_current_object()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
+        self.pending: Future[int] | None = None
+
+    def submit(self, batch: list[tuple[csv_cases.CsvCase, intake.NewCase]]) -> None:
+        """Write this chunk once the one before it is written."""
+        self.wait()
+        self.pending = self.thread.submit(self._write, batch)
+
+    def wait(self) -> int:
+        """Wait for the chunk in hand; return how many cases were created so far."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            self.created += pending.result()
+        return self.created
+
+    def close(self) -> None:
+        """Finish the chunk in hand and stop the thread."""
+        try:
+            self.wait()
+        finally:
+            self.thread.shutdown(wait=True)
+
+    def _write(self, batch: list[tuple[csv_cases.CsvCase, intake.NewCase]]) -> int:
+        """Create a chunk of cases and commit; note the refused ones; return how many were created."""
+        sessions = self.app.extensions["db_sessionmaker"]
+        with self.app.app_context(), force_locale("en"), sessions() as session:
+            results = intake.create_cases(session, self.creditor_id, [new for _, new in batch], actor="import")
+            session.commit()
+            created = 0
+            for (found, _), result in zip(batch, results, strict=True):
+                if isinstance(result, intake.Rejected):
+                    error = result.error
+                    field = getattr(error, "field", "external_id")
+                    message = english(getattr(error, "message", error.reason))
+                    self.problems.append((found.first_line, f"{field}: {message}"))
+                else:
+                    created += 1
+        return created
 
 
 def _count_rows(path: str) -> int:
@@ -58,7 +95,8 @@ def _count_rows(path: str) -> int:
 @click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
 def import_cases(creditor_id: str, path: str) -> None:
     """Import cases from FILE.csv for CREDITOR_ID; report every bad row by line and import the good ones."""
-    with force_locale("en"):  # messages for the operator, and no request to pick a language from
+    # Messages for the operator (and no request to pick a language from); the collector rests while the rows pour in.
+    with force_locale("en"), collector_paused():
         problems, created = _import(creditor_id, path)
     for line, message in sorted(problems):
         click.echo(f"line {line}: {message}", err=True)
@@ -69,11 +107,13 @@ def import_cases(creditor_id: str, path: str) -> None:
 
 def _import(creditor_id: str, path: str) -> tuple[list[tuple[int, str]], int]:
     """Read, validate and create the file's cases in chunks; return the problems and how many were created."""
-    creditor = get_session().scalars(select(Creditor).where(Creditor.public_id == creditor_id)).one_or_none()
+    session = get_session()
+    creditor = session.scalar(select(Creditor.id).where(Creditor.public_id == creditor_id))
+    session.rollback()  # the writer works in sessions of its own; hold no transaction open meanwhile
     if creditor is None:
         raise click.BadParameter("no such creditor", param_hint="CREDITOR_ID")
     problems: list[tuple[int, str]] = []
-    created, batch = 0, []
+    writer, batch = _Writer(creditor, problems), []
     with open(path, encoding="utf-8-sig", newline="") as file, click.progressbar(
         length=_count_rows(path), label="Importing", file=sys.stderr
     ) as bar:  # fmt: skip
@@ -84,8 +124,12 @@ def _import(creditor_id: str, path: str) -> tuple[list[tuple[int, str]], int]:
                 if new is not None:
                     batch.append((found, new))
                 if len(batch) >= CHUNK:
-                    created, batch = created + _write(creditor.id, batch, problems), []
+                    writer.submit(batch)
+                    batch = []
+            if batch:
+                writer.submit(batch)
         except csv_cases.BadHeader as error:
             raise click.ClickException(f"line 1: {error}") from error
-        created += _write(creditor.id, batch, problems) if batch else 0
-    return problems, created
+        finally:
+            writer.close()
+    return problems, writer.created

@@ -11,6 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from portal.services.errors import InvalidInput
 
+# The forms intake sees most: +45 and eight digits, or eight digits alone (Danish, read in region DK).
+# They need no parsing to become a PhoneNumber; phonenumbers still decides whether the number is valid.
+_PLAIN_DANISH = re.compile(r"^(?:\+45)?([1-9][0-9]{7})$")
+
 
 def normalise_phone(value: str | None, *, region: str = "DK") -> str | None:
     """Return the number in E.164 (+4522334455), reading Danish formats like '22 33 44 55' and '0045…'."""
@@ -19,10 +23,14 @@ def normalise_phone(value: str | None, *, region: str = "DK") -> str | None:
     text = value.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(field="phone", message=_l("Type a valid phone number.")) from exc
+    plain = _PLAIN_DANISH.match(text) if region == "DK" else None
+    if plain is not None:
+        number = phonenumbers.PhoneNumber(country_code=45, national_number=int(plain[1]))
+    else:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException as exc:
+            raise InvalidInput(field="phone", message=_l("Type a valid phone number.")) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(field="phone", message=_l("Type a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

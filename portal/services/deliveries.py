@@ -32,6 +32,10 @@ MAX_ATTEMPTS = len(SCHEDULE)
 MAX_RETRY_AFTER = timedelta(hours=24)
 
 _out, _delivery, _endpoint = OutboxMessage.__table__, WebhookDelivery.__table__, WebhookEndpoint.__table__
+DELIVERY_COLUMNS = ("public_id", "creditor_id", "endpoint_id", "outbox_id", "status", "attempts", "next_attempt_at",
+                    "created_at")  # fmt: skip
+ATTEMPT_COLUMNS = ("delivery_id", "number", "started_at", "succeeded", "status_code", "latency_ms", "error",
+                   "response_body")  # fmt: skip
 
 
 @dataclass
@@ -94,21 +98,12 @@ def fan_out(session: Session, *, limit: int = 500, now: datetime | None = None) 
     ).all()
     by_creditor = {key: list(group) for key, group in groupby(endpoints, key=lambda e: e.creditor_id)}
     rows = [
-        dict(
-            public_id=public_id("whd"),
-            creditor_id=message.creditor_id,
-            endpoint_id=endpoint.id,
-            outbox_id=message.id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        (public_id("whd"), message.creditor_id, endpoint.id, message.id, "pending", 0, now, now)
         for message in taken
         for endpoint in by_creditor.get(message.creditor_id, ())
         if subscribed(endpoint.events or [], message.type)
     ]
-    insert_rows(session, WebhookDelivery, rows, ids=False)
+    insert_rows(session, WebhookDelivery, DELIVERY_COLUMNS, rows, ids=False)
     return len(taken)
 
 
@@ -196,24 +191,11 @@ def record(session: Session, token: str, results: Sequence[tuple[Job, Outcome]],
     results = [(job, outcome) for job, outcome in results if job.delivery_id in held]
     if not results:
         return 0
-    insert_rows(
-        session,
-        WebhookAttempt,
-        [
-            dict(
-                delivery_id=job.delivery_id,
-                number=job.number,
-                started_at=o.started_at,
-                succeeded=o.succeeded,
-                status_code=o.status_code,
-                latency_ms=o.latency_ms,
-                error=o.error,
-                response_body=o.response_body,
-            )
-            for job, o in results
-        ],
-        ids=False,
-    )
+    rows = [
+        (job.delivery_id, job.number, o.started_at, o.succeeded, o.status_code, o.latency_ms, o.error, o.response_body)
+        for job, o in results
+    ]
+    insert_rows(session, WebhookAttempt, ATTEMPT_COLUMNS, rows, ids=False)
     _move_on(session, [_next_state(job, outcome, now) for job, outcome in results])
     _endpoint_signals(session, results, now)
     return len(results)

@@ -11,8 +11,8 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from portal.models import CLOSED_STATUSES, Case, Debtor, utcnow
-from portal.services import events
+from portal.models import CLOSED_STATUSES, Case, Debtor, Event, utcnow
+from portal.services import events, outbox
 from portal.services.case_view import Record, find_by_link_id
 from portal.services.errors import LinkExpired, LinkInvalid, LinkRevoked, PostcodeMismatch
 
@@ -98,13 +98,13 @@ def looks_like_scanner(user_agent: str) -> bool:
     return not agent or any(hint in agent for hint in _SCANNER_HINTS)
 
 
-def _record_once(session: Session, case: Record, column: str, type_: str, data: dict) -> bool:
+def _record_once(session: Session, case: Record, column: str, type_: str, data: dict) -> Event | None:
     """Move a per-link-version marker column up to the current version and record the event, exactly once.
 
     The conditional UPDATE lets only one of several concurrent requests through, on SQLite and PostgreSQL.
     """
     if getattr(case, column) >= case.link_version:
-        return False
+        return None
     marker = getattr(Case, column)
     claimed = session.execute(
         update(Case)
@@ -112,20 +112,25 @@ def _record_once(session: Session, case: Record, column: str, type_: str, data: 
         .values({marker: case.link_version})
         .execution_options(synchronize_session=False)
     ).rowcount
-    if claimed:
-        events.record(session, case, type_, actor=events.ACTOR_DEBTOR, data={"link_version": case.link_version, **data})
-    return bool(claimed)
+    if not claimed:
+        return None
+    data = {"link_version": case.link_version, **data}
+    return events.record(session, case, type_, actor=events.ACTOR_DEBTOR, data=data)
 
 
 def record_fetch(session: Session, case: Record, *, user_agent: str) -> bool:
     """Record fetch telemetry the first time a link version is fetched; later fetches write nothing."""
     data = {"maybe_scanner": looks_like_scanner(user_agent)}
-    return _record_once(session, case, "link_fetched_version", "link.fetched", data)
+    return _record_once(session, case, "link_fetched_version", "link.fetched", data) is not None
 
 
 def engage(session: Session, case: Record) -> bool:
-    """Record link.engaged once per link version, however often Fortsæt is pressed."""
-    return _record_once(session, case, "link_engaged_version", "link.engaged", {})
+    """Record link.engaged once per link version, however often Fortsæt is pressed, and queue the creditor's webhook."""
+    event = _record_once(session, case, "link_engaged_version", "link.engaged", {})
+    if event is None:
+        return False
+    outbox.enqueue(session, case, event, {"link": {"version": case.link_version}})
+    return True
 
 
 def normalise_postcode(value: str) -> str:

@@ -1,7 +1,7 @@
 """The SSRF guard for outbound webhooks: https only, and only to public addresses after DNS resolution.
 
 URLs are checked when an endpoint is registered and again on every connection the worker opens: the
-HTTP client resolves the name itself, checks every address, and connects to the address it checked,
+HTTP client resolves the name through GuardedResolver, which checks every address, and connects to a checked one,
 so a name that later resolves elsewhere (DNS rebinding) cannot reach the inside either. Loopback
 addresses (and plain http to them) are allowed only with PORTAL_WEBHOOKS_ALLOW_LOOPBACK, for
 development and tests.
@@ -9,12 +9,14 @@ development and tests.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import ipaddress
 import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import httpcore
+from aiohttp.abc import AbstractResolver
 
 from portal.services.errors import DomainError
 
@@ -83,30 +85,29 @@ def _all_loopback(addresses: list[str]) -> bool:
     return all(ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses)
 
 
-class GuardedBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, resolving and checking every address before it connects to it."""
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for webhooks: a name's every address is checked, and only checked addresses are used."""
 
     def __init__(self, *, allow_loopback: bool, resolver: Resolver | None = None) -> None:
-        self._inner = httpcore.SyncBackend()
         self._allow_loopback = allow_loopback
         self._resolver = resolver
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        """Connect to the first checked address of host (TLS still verifies the host name)."""
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict]:
+        """The checked addresses of host, for the connection to use; refuse (as a connection error) otherwise."""
+        lookup = self._resolver or resolve
         try:
-            addresses = (self._resolver or resolve)(host, port)
+            addresses = await asyncio.get_running_loop().run_in_executor(None, lookup, host, port)
+            if not addresses:
+                raise UnsafeUrl("the host name does not resolve")
             for address in addresses:
                 check_address(address, allow_loopback=self._allow_loopback)
         except UnsafeUrl as error:
-            raise httpcore.ConnectError(f"refused: {error.reason}") from error
-        if not addresses:
-            raise httpcore.ConnectError("refused: the host name does not resolve")
-        return self._inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+            raise OSError(errno.EACCES, f"refused: {error.reason}") from error
+        return [
+            {"hostname": host, "host": address, "port": port, "proto": 0, "flags": socket.AI_NUMERICHOST,
+             "family": socket.AF_INET6 if ":" in address else socket.AF_INET}
+            for address in addresses
+        ]  # fmt: skip
 
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):
-        """Unix sockets are never a webhook destination."""
-        raise httpcore.ConnectError("refused: unix sockets are not allowed")
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep, as the pool's retries need."""
-        self._inner.sleep(seconds)
+    async def close(self) -> None:
+        """Nothing to release."""

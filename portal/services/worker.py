@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.models import utcnow
 from portal.services import deliveries, idempotency, plan_tasks, promise_tasks
+from portal.services.bulk import collector_paused
 from portal.services.webhook_sender import Sender
 
 Task = Callable[["Worker"], int]
@@ -53,7 +54,8 @@ class Worker:
 
     def run_pass(self) -> int:
         """Run every task once; return how much was handled."""
-        return sum(task(self) for task in list(_tasks))
+        with collector_paused():  # a pass is bulk work: the collector runs between passes instead
+            return sum(task(self) for task in list(_tasks))
 
     def run_once(self) -> int:
         """Work until nothing is due (for cron and tests); return how much was handled."""
