@@ -188,7 +188,11 @@ def _date_arg(name: str) -> date | None:
 def dashboard_page():
     """The funnel and headline figures with a chart, per creditor and period."""
     result, creditors, chosen = _dashboard_outcome()
-    return render_template("staff/dashboard.html", result=result, creditors=creditors, chosen=chosen)
+    creditor_id = chosen[2] if chosen else g.staff.creditor_id
+    variants = (
+        dashboard.variants(get_session(), creditor_id, start=result.start, end=result.end) if creditor_id else None
+    )
+    return render_template("staff/dashboard.html", result=result, creditors=creditors, chosen=chosen, variants=variants)
 
 
 @bp.get("/dashboard.csv")
