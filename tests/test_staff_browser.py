@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
+from flask import current_app
 from playwright.sync_api import Page, Response, expect
 
-from portal.services import events
+from portal.models import utcnow
+from portal.services import answers, events, promises
+from tests.answer_helpers import make_dispute_file
 from tests.browser import CHROMIUM_PATH, axe_violations, describe_violations
-from tests.conftest import make_case
+from tests.conftest import make_case, make_creditor
+from tests.plan_helpers import make_plan
 from tests.staff_helpers import PASSWORD, code_for, make_staff
 from tests.test_browser import LANGUAGES, browser, new_context, submit  # noqa: F401  (fixtures)
 
@@ -97,6 +103,30 @@ def case_form_errors(page, db):
     return submit(page, page.locator("form[action$='/payments'] button"))
 
 
+def case_with_answers(page, db):
+    """A case with a waiting plan, an open dispute with evidence, a promise and a call-back request."""
+    creditor = make_creditor(db, policy={"plan_auto_approve_max_total": 100})
+    case = make_case(db, creditor)
+    make_plan(db, case)
+    make_dispute_file(current_app, db, case)
+    now = utcnow()
+    loaded = answers.load_case(db, case.id)
+    promises.create(db, loaded, promised_on=answers.local_today(now) + timedelta(days=3), now=now)
+    answers.request_callback(db, loaded, phone="+4522334455", window="morning", now=now)
+    db.commit()
+    user = make_staff(db, "agent@testvarme.example", creditor=creditor)
+    _password(page, user)
+    page.fill("input[name=code]", code_for(user))
+    submit(page, page.locator("main form button"))
+    return page.goto(f"/staff/cases/{case.public_id}")
+
+
+def case_decision_errors(page, db):
+    case_with_answers(page, db)
+    page.check("input[name=outcome][value=rejected]")
+    return submit(page, page.locator("form[action$='/dispute/resolution'] button"))
+
+
 def audit_page(page, db):
     case = _case(db)
     _signed_in(page, db)
@@ -131,6 +161,8 @@ STAFF_PAGES = {
     "case": (case_page, 200),
     "case_new_link": (case_new_link, 200),
     "case_form_errors": (case_form_errors, 422),
+    "case_with_answers": (case_with_answers, 200),
+    "case_decision_errors": (case_decision_errors, 422),
     "audit": (audit_page, 200),
     "dashboard": (dashboard_page, 200),
     "not_found": (not_found, 404),
@@ -143,7 +175,8 @@ STAFF_PAGES = {
 def test_staff_page_has_no_axe_violations(new_context, app, db, lang, name):  # noqa: F811 (fixture)
     page = new_context(lang=lang).new_page()
     reach, status = STAFF_PAGES[name]
-    response = reach(page, db)
+    with app.app_context():  # builders that store files read the app's settings
+        response = reach(page, db)
     assert response.status == status, f"{name} answered {response.status} at {page.url}"
     expect(page.locator("html")).to_have_attribute("lang", lang)
     violations = axe_violations(page)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 
 from portal.i18n import today
 from portal.models import Event
-from portal.services import dashboard
+from portal.services import dashboard, flows
 from portal.services.cases import NewInvoice, NewLine
 from tests.conftest import make_case, make_creditor
+from tests.flow_helpers import FakeProviders, at, deliver, flow_case, tick
 from tests.staff_helpers import english_client, login, make_staff
 
 
@@ -93,3 +95,26 @@ def test_dashboard_page_and_csv_show_the_same_figures(app, db, known):
     rows = {row["figure"]: row["value"] for row in csv.DictReader(io.StringIO(response.text))}
     assert rows["cases"] == "3" and rows["paid"] == "1" and rows["headline_share"] == "0.3333"
     assert rows["median_days_to_pay"] == "2.0"
+
+
+def test_the_dashboard_compares_the_reminder_wording_of_the_chosen_creditor(app, db):
+    creditor = make_creditor(db, name="Alfa")
+    cases = [flow_case(db, creditor, external_id=f"R-{n}") for n in range(6)]
+    tick(db, at(1, 9))
+    deliver(app, at(1, 9), FakeProviders())
+    by_variant = {c.id: flows.variant(c.public_id, flows.DEFAULT_STEPS[0])[0] for c in cases}
+    sent = {v: sum(1 for x in by_variant.values() if x == v) for v in ("a", "b")}
+    client = english_client(app)
+    login(client, make_staff(db))
+    period = {"start": at(1, 0).date().isoformat(), "end": at(2, 0).date().isoformat()}
+    everyone = client.get("/staff/dashboard", query_string=period).text
+    assert "Choose a creditor to compare the wording of its reminders." in everyone
+    public_id = creditor.public_id
+    page = client.get("/staff/dashboard", query_string={**period, "creditor": public_id}).text
+    rows = re.findall(r"<td>(reminder_1b?)(?: \(variant (\w)\))?</td>\s*<td class=\"num\">(\d+)</td>", page)
+    assert {(template, variant): int(count) for template, variant, count in rows} == {
+        ("reminder_1", "a"): sent["a"],
+        ("reminder_1b", "b"): sent["b"],
+    }
+    later = {"start": at(3, 0).date().isoformat(), "end": at(4, 0).date().isoformat(), "creditor": public_id}
+    assert "No reminders were sent in the period." in client.get("/staff/dashboard", query_string=later).text

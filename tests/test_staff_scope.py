@@ -7,6 +7,7 @@ import pytest
 from portal.access import is_public
 from tests.answer_helpers import make_dispute_file
 from tests.conftest import make_case, make_creditor
+from tests.plan_helpers import make_plan
 from tests.staff_helpers import english_client, login, make_failed_delivery, make_staff
 
 # Routes without a case or debtor in the path: they filter by scope instead of refusing.
@@ -33,13 +34,15 @@ def _path(rule, case) -> str:
 
 @pytest.fixture
 def world(app, db, tmp_path):
-    """Two creditors with a case each (A's with a dispute file); an admin of creditor B and an operator admin."""
+    """Two creditors with a case each (A's with a waiting plan and a dispute, decisions delegated to the
+    operator); an admin of creditor B and an operator admin."""
     app.config["WTF_CSRF_ENABLED"] = False  # reach the access rule, not the CSRF check
     app.config["UPLOAD_DIR"] = str(tmp_path)
-    alpha = make_creditor(db, name="Alfa Varme")
+    alpha = make_creditor(db, name="Alfa Varme", policy={"plan_auto_approve_max_total": 100, "operator_decides": True})
     beta = make_creditor(db, name="Beta El")
     case = make_case(db, alpha, external_id="ALFA-1")
     make_case(db, beta, external_id="BETA-1")
+    make_plan(db, case)
     case.evidence_id = make_dispute_file(app, db, case)
     db.refresh(case, attribute_names=["debtor"])
     case.delivery_id = make_failed_delivery(db, case).public_id  # for the routes about one delivery
@@ -61,6 +64,7 @@ def test_every_staff_route_with_a_case_denies_another_creditors_staff(app, world
             checked.append(rule.endpoint)
     assert {"staff.case", "staff.add_note", "staff.reissue_link", "staff.register_payment"} <= set(checked)
     assert {"staff.debtor_audit_csv", "staff.replay_delivery", "staff.dispute_file"} <= set(checked)
+    assert {"staff.send_link", "staff.decide_plan", "staff.resolve_dispute"} <= set(checked)
 
 
 def test_listing_routes_show_another_creditors_staff_nothing_of_the_case(app, world):
@@ -83,7 +87,8 @@ def test_operator_staff_reach_every_route_for_any_creditor(app, world):
     login(client, world["operator"])
     for rule, method in _staff_rules(app):
         path = _path(rule, world["case"]) if rule.arguments else rule.rule
-        data = {"text": "a note", "amount": "1,00", "reference": "BANK-1"}
+        data = {"text": "a note", "amount": "1,00", "reference": "BANK-1", "channel": "sms", "decision": "approve"}
+        data |= {"outcome": "rejected", "message": "Kravet står ved magt."}
         response = client.open(path, method=method, data=data, query_string={"q": "ALFA-1"})
         assert response.status_code in (200, 303), (rule.rule, method, response.status_code)
         if rule.endpoint == "staff.search":

@@ -121,6 +121,7 @@ class PolicyIn(Input):
     already_paid_allowed: bool | None = None
     already_paid_pause_bank_days: int | None = Field(None, ge=1, le=20)
     formal_reminder_day: int | None = Field(None, ge=1, le=90)
+    operator_decides: bool | None = None
 
 
 class CaseIn(Input):

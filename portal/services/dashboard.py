@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.i18n import COPENHAGEN
 from portal.models import Case, Creditor, Event, Invoice, StaffUser
+from portal.services import message_stats
 from portal.services.staff_cases import scoped
 
 DEFAULT_FORMAL_REMINDER_DAY = 12
@@ -118,6 +119,12 @@ def _answered_before_reminder(row, seen: dict[str, datetime]) -> bool:
     day = int((row.policy or {}).get("formal_reminder_day") or DEFAULT_FORMAL_REMINDER_DAY)
     reminder = datetime.combine(row.due + timedelta(days=day), time.min, COPENHAGEN)
     return min(answers) < reminder
+
+
+def variants(session: Session, creditor_id: int, *, start: date, end: date) -> list[message_stats.VariantResult]:
+    """Which reminder wording the creditor's cases got in the period, and what followed each."""
+    low, high = _utc_bounds(start, end)
+    return message_stats.variant_results(session, creditor_id, since=low, until=high)
 
 
 def outcome(session: Session, staff: StaffUser, *, creditor_id: int | None, start: date, end: date) -> Outcome:

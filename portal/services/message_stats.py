@@ -25,8 +25,10 @@ class VariantResult:
     paid: int
 
 
-def variant_results(session: Session, creditor_id: int, *, since: datetime | None = None) -> list[VariantResult]:
-    """Flow messages sent by the creditor (since a time), grouped by step, template and variant."""
+def variant_results(
+    session: Session, creditor_id: int, *, since: datetime | None = None, until: datetime | None = None
+) -> list[VariantResult]:
+    """Flow messages sent by the creditor (in a period), grouped by step, template and variant."""
     engaged = exists(
         select(Event.id).where(
             Event.case_id == Message.case_id, Event.type == "link.engaged", Event.created_at >= Message.sent_at
@@ -50,4 +52,6 @@ def variant_results(session: Session, creditor_id: int, *, since: datetime | Non
     )
     if since is not None:
         query = query.where(Message.sent_at >= since)
+    if until is not None:
+        query = query.where(Message.sent_at < until)
     return [VariantResult(*row[:4], int(row[4]), int(row[5] or 0), int(row[6] or 0)) for row in session.execute(query)]

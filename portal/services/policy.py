@@ -29,6 +29,7 @@ class Policy:
     already_paid_allowed: bool = True
     already_paid_pause_bank_days: int = 3  # "already paid" pauses nudges for this many bank days
     formal_reminder_day: int = 12  # days after the due date when the formal rykker takes over
+    operator_decides: bool = False  # the operator's customer service may decide plans and disputes
 
 
 POLICY_KEYS = tuple(field.name for field in fields(Policy))

@@ -6,8 +6,9 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 _AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 
@@ -70,4 +71,32 @@ class PaymentForm(FlaskForm):
         _l("Bank reference"),
         validators=[DataRequired(message=_l("Type the bank's reference for the payment.")), Length(max=100)],
         render_kw={"autocomplete": "off"},
+    )
+
+
+class PlanDecisionForm(FlaskForm):
+    """Approve or reject a waiting payment plan (the button pressed says which), with a message."""
+
+    decision = StringField(validators=[AnyOf(("approve", "reject"), message=_l("Choose approve or reject."))])
+    message = TextAreaField(
+        _l("Message to the debtor (optional)"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 3}
+    )
+
+
+class DisputeResolutionForm(FlaskForm):
+    """The outcome of a dispute and the message the debtor reads."""
+
+    outcome = RadioField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("accepted", _l("Accepted: the debtor is right")),
+            SelectChoice("rejected", _l("Rejected: the claim stands, reminders resume")),
+            SelectChoice("adjusted", _l("Adjusted: the amount has been corrected")),
+        ],
+        validators=[InputRequired(message=_l("Choose an outcome."))],
+    )
+    message = TextAreaField(
+        _l("Message to the debtor"),
+        validators=[DataRequired(message=_l("Write a message to the debtor.")), Length(max=2000)],
+        render_kw={"rows": 3},
     )

@@ -65,6 +65,10 @@ AUDIT_LABELS = {
     "nudges.paused": _l("Paused the reminders"),
     "nudges.resumed": _l("Resumed the reminders"),
     "dispute_file.downloaded": _l("Downloaded a dispute evidence file"),
+    "link.sent": _l("Sent the link to the debtor"),
+    "plan.approved": _l("Approved a payment plan"),
+    "plan.rejected": _l("Rejected a payment plan"),
+    "dispute.resolved": _l("Resolved a dispute"),
     "staff.login": _l("Logged in"),
     "staff.logout": _l("Logged out"),
     "staff.enrolled": _l("Set up two-factor login"),
@@ -76,6 +80,35 @@ DELIVERY_LABELS = {
     "failed": _l("failed"),
     "cancelled": _l("cancelled"),
 }
+# Codes of the debtor's answers (reasons, channels, time windows, statuses) as staff read them.
+ANSWER_LABELS = {
+    "already_paid": _l("already paid"),
+    "wrong_amount": _l("wrong amount"),
+    "product_or_service": _l("problem with the product or service"),
+    "not_my_debt": _l("not the debtor's debt"),
+    "other": _l("other"),
+    "bank_transfer": _l("bank transfer"),
+    "fi_card": _l("FI card"),
+    "betalingsservice": _l("Betalingsservice"),
+    "morning": _l("morning (8–12)"),
+    "midday": _l("midday (12–15)"),
+    "afternoon": _l("afternoon (15–18)"),
+    "any": _l("any time"),
+    "requested": _l("waiting for a decision"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "defaulted": _l("defaulted"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "open": _l("open"),
+    "resolved": _l("resolved"),
+    "accepted": _l("accepted"),
+    "adjusted": _l("adjusted"),
+    "active": _l("active"),
+    "kept": _l("kept"),
+    "broken": _l("broken"),
+}
+
 PAUSE_LABELS = {
     "plan": _l("on a payment plan"),
     "dispute": _l("disputed"),
@@ -83,6 +116,11 @@ PAUSE_LABELS = {
     "already_paid": _l("reported as already paid"),
     "staff": _l("paused by staff"),
 }
+
+
+def answer_label(code: str | None) -> str:
+    """The staff name of an answer's reason, channel, time window or status."""
+    return str(ANSWER_LABELS.get(code, code or "–"))
 
 
 def pause_label(reason: str) -> str:
@@ -119,4 +157,5 @@ def label_helpers() -> dict:
         "audit_label": audit_label,
         "delivery_label": delivery_label,
         "pause_label": pause_label,
+        "answer_label": answer_label,
     }

@@ -10,27 +10,35 @@ from portal.attachments import attachment
 from portal.db import get_session
 from portal.i18n import today
 from portal.ratelimit import client_address
-from portal.services import audit, dashboard, disputes, links, staff_cases, staff_search
+from portal.services import audit, dashboard, disputes, links, staff_answers, staff_cases, staff_search
 from portal.services.case_updates import CaseClosed
 from portal.services.errors import InvalidInput
 from portal.services.evidence import FileStore
 from portal.services.webhook_endpoints import EndpointDisabled
 from portal.staff.blueprint import admin_only, bp
-from portal.staff.forms import ActionForm, NoteForm, PaymentForm
+from portal.staff.forms import ActionForm, DisputeResolutionForm, NoteForm, PaymentForm, PlanDecisionForm
 
 
-def _audit(action: str, **data) -> None:
+def audit_action(action: str, **data) -> None:
     """Record what the signed-in staff user did to the current case."""
     audit.record(get_session(), g.staff, action, case=g.get("case"), ip=client_address(), data=data)
 
 
-def _case_page(status: int = 200, **extra):
+def case_page(status: int = 200, **extra):
     """The case file with its action forms (fresh ones unless the caller passes filled-in ones)."""
-    forms = {"note_form": NoteForm(formdata=None), "payment_form": PaymentForm(formdata=None), "action": ActionForm()}
+    forms = {
+        "note_form": NoteForm(formdata=None),
+        "payment_form": PaymentForm(formdata=None),
+        "plan_form": PlanDecisionForm(formdata=None),
+        "dispute_form": DisputeResolutionForm(formdata=None),
+        "action": ActionForm(),
+    }
     forms.update(extra)
-    file = staff_cases.load_case_file(get_session(), g.case)
-    evidence = disputes.files_of_case(get_session(), g.case)
-    return render_template("staff/case.html", file=file, evidence=evidence, **forms), status
+    session = get_session()
+    file = staff_cases.load_case_file(session, g.case)
+    evidence = disputes.files_of_case(session, g.case)
+    answers = staff_answers.load(session, g.staff, g.case)
+    return render_template("staff/case.html", file=file, evidence=evidence, answers=answers, **forms), status
 
 
 @bp.get("")
@@ -44,9 +52,9 @@ def search():
 @bp.get("/cases/<case_id>")
 def case(case_id: str):
     """The whole case file; the view itself is audited."""
-    _audit("case.viewed")
+    audit_action("case.viewed")
     get_session().commit()
-    return _case_page()
+    return case_page()
 
 
 @bp.post("/cases/<case_id>/link")
@@ -55,12 +63,12 @@ def reissue_link(case_id: str):
     try:
         staff_cases.reissue_link(get_session(), g.staff, g.case)
     except CaseClosed as error:
-        return _case_page(409, action_error=error.reason)
+        return case_page(409, action_error=error.reason)
     signer = links.make_signer(current_app.config["SECRET_KEY"], current_app.config["SECRET_KEY_FALLBACKS"])
     new_link = links.link_url(current_app.config["BASE_URL"], signer, g.case)
-    _audit("link.reissued", link_version=g.case.link_version)
+    audit_action("link.reissued", link_version=g.case.link_version)
     get_session().commit()
-    return _case_page(new_link=new_link)
+    return case_page(new_link=new_link)
 
 
 @bp.post("/cases/<case_id>/notes")
@@ -68,9 +76,9 @@ def add_note(case_id: str):
     """Add a note to the case's timeline."""
     form = NoteForm()
     if not form.validate_on_submit():
-        return _case_page(422, note_form=form)
+        return case_page(422, note_form=form)
     staff_cases.add_note(get_session(), g.staff, g.case, form.text.data)
-    _audit("note.added")
+    audit_action("note.added")
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="timeline"), 303)
 
@@ -80,15 +88,15 @@ def register_payment(case_id: str):
     """Register a payment received outside the portal, through the ledger."""
     form = PaymentForm()
     if not form.validate_on_submit():
-        return _case_page(422, payment_form=form)
+        return case_page(422, payment_form=form)
     try:
         payment = staff_cases.register_manual_payment(
             get_session(), g.staff, g.case, amount=form.amount.ore, reference=form.reference.data
         )
     except (InvalidInput, CaseClosed) as error:
         form.amount.errors = [getattr(error, "message", error.reason)]
-        return _case_page(422, payment_form=form)
-    _audit("payment.registered", payment=payment.public_id, amount=payment.amount)
+        return case_page(422, payment_form=form)
+    audit_action("payment.registered", payment=payment.public_id, amount=payment.amount)
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="payments"), 303)
 
@@ -99,8 +107,8 @@ def pause_nudges(case_id: str):
     try:
         staff_cases.pause_nudges(get_session(), g.staff, g.case)
     except CaseClosed as error:
-        return _case_page(409, action_error=error.reason)
-    _audit("nudges.paused")
+        return case_page(409, action_error=error.reason)
+    audit_action("nudges.paused")
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="reminders"), 303)
 
@@ -109,7 +117,7 @@ def pause_nudges(case_id: str):
 def resume_nudges(case_id: str):
     """Let reminder messages go to the case again."""
     if staff_cases.resume_nudges(get_session(), g.staff, g.case) is not None:
-        _audit("nudges.resumed")
+        audit_action("nudges.resumed")
         get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="reminders"), 303)
 
@@ -121,8 +129,8 @@ def replay_delivery(case_id: str, delivery_id: str):
     try:
         delivery = staff_cases.replay_delivery(get_session(), g.case, delivery_id)
     except EndpointDisabled as error:
-        return _case_page(409, action_error=error.reason)
-    _audit("webhook.replayed", delivery=delivery.public_id)
+        return case_page(409, action_error=error.reason)
+    audit_action("webhook.replayed", delivery=delivery.public_id)
     get_session().commit()
     return redirect(url_for("staff.case", case_id=case_id, _anchor="timeline"), 303)
 
@@ -132,7 +140,7 @@ def dispute_file(case_id: str, file_id: str):
     """An evidence file of the case's disputes, as a download that is never rendered; the download is audited."""
     found = disputes.file_of_case(get_session(), g.case, file_id)
     data = FileStore(current_app.config["UPLOAD_DIR"]).read(found.stored_name)
-    _audit("dispute_file.downloaded", file=found.public_id)
+    audit_action("dispute_file.downloaded", file=found.public_id)
     get_session().commit()
     return attachment(data, filename=found.filename, content_type=found.content_type)
 
@@ -180,7 +188,11 @@ def _date_arg(name: str) -> date | None:
 def dashboard_page():
     """The funnel and headline figures with a chart, per creditor and period."""
     result, creditors, chosen = _dashboard_outcome()
-    return render_template("staff/dashboard.html", result=result, creditors=creditors, chosen=chosen)
+    creditor_id = chosen[2] if chosen else g.staff.creditor_id
+    variants = (
+        dashboard.variants(get_session(), creditor_id, start=result.start, end=result.end) if creditor_id else None
+    )
+    return render_template("staff/dashboard.html", result=result, creditors=creditors, chosen=chosen, variants=variants)
 
 
 @bp.get("/dashboard.csv")
