@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -127,3 +128,14 @@ def test_workers_share_due_rows_without_delivering_any_twice(database_url, clien
     assert set(db.scalars(select(WebhookDelivery.status))) == {"succeeded"}
     handled = [int(out.rsplit("Handled ", 1)[1].split()[0]) for out in outputs]
     assert all(n > 0 for n in handled), handled
+
+
+def test_a_worker_delivers_even_when_its_thread_already_runs_an_event_loop(client, api_creditor, receiver, worker):
+    _, key = api_creditor
+    setup_endpoint_and_cases(client, key, receiver, 2)
+
+    async def inside_a_running_loop() -> int:
+        return worker.run_once()  # e.g. a host that drives the worker from asyncio code
+
+    assert asyncio.run(inside_a_running_loop()) >= 2
+    assert len(receiver.at("/hook")) == 2

@@ -2,7 +2,8 @@
 one event loop over pooled keep-alive connections, never following redirects, each attempt timed and its answer
 cut to 1 KB.
 
-The worker's thread runs the loop only while it sends a batch; the connections wait in the pool between batches.
+The loop runs on a thread of its own (so a caller that already runs an event loop in its thread can still send);
+the worker's thread hands it a batch and waits for the outcomes. The connections wait in the pool between batches.
 Every connection goes to an address the SSRF guard checked (netguard.GuardedResolver for names, the same check
 here for IP literals, which aiohttp does not resolve).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -61,12 +63,20 @@ class Sender:
         self.concurrency = concurrency
         self.resolver = resolver
         self.loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
         self.session: aiohttp.ClientSession | None = None
         self._ip_hosts: dict[str, str | None] = {}
 
+    def _run(self, coroutine):
+        """Run a coroutine on the sender's loop (started on first use) and wait for its result."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.loop.run_forever, name="webhook-sender", daemon=True)
+            self._thread.start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
     def send_all(self, jobs: Sequence[Job]) -> list[tuple[Job, Outcome]]:
         """Send every job (bounded by the concurrency); return each with its outcome."""
-        return list(zip(jobs, self.loop.run_until_complete(self._send_all(jobs)), strict=True))
+        return list(zip(jobs, self._run(self._send_all(jobs)), strict=True))
 
     def send(self, job: Job) -> Outcome:
         """One signed POST; never raises."""
@@ -76,8 +86,12 @@ class Sender:
     def close(self) -> None:
         """Close the pooled connections and the loop."""
         if self.session is not None:
-            self.loop.run_until_complete(self.session.close())
+            self._run(self.session.close())
             self.session = None
+        if self._thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join()
+            self._thread = None
         self.loop.close()
 
     async def _send_all(self, jobs: Sequence[Job]) -> list[Outcome]:
