@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from portal.i18n import COPENHAGEN
@@ -112,7 +113,10 @@ def test_a_promise_within_the_bound_pauses_nudges_until_the_date_plus_grace(clie
     case = fresh(db, opened)
     assert (case.nudges_paused_reason, case.nudges_paused_until) == ("promise", promise.deadline_at)
     assert outbox_types(db) == ["promise.created"]
-    assert "Tak — vi har noteret datoen" in client.get("/sag/betaler/sendt").text
+    confirmation = client.get("/sag/betaler/sendt").text
+    assert "Tak — vi har noteret datoen" in confirmation
+    last_day = format_date(promised + timedelta(days=2), "long", locale="da")
+    assert f"ikke er kommet senest {last_day}" in confirmation
     assert client.post("/sag/betaler", data={"promised_on": promised.isoformat()}).status_code == 400  # no CSRF token
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from portal.i18n import LANG_COOKIE
-from portal.models import PaymentAttempt, utcnow
+from portal.models import Dispute, PaymentAttempt, utcnow
 from portal.services import message_tasks, messages
 from portal.services.cases import NewFee, NewInvoice, NewLine
 from tests.browser import (
@@ -263,6 +263,114 @@ def receipt(page: Page, app, db) -> Response:
     return navigation.value
 
 
+def other_option(page: Page, app, db, path: str, **case_options) -> Response:
+    """Open a case and follow its "Other options" link to a form."""
+    open_case_page(page, app, make_case(db, **case_options))
+    return submit(page, page.locator(f"main a[href='{path}']"))
+
+
+def dispute_form(page: Page, app, db) -> Response:
+    return other_option(page, app, db, "/sag/indsigelse")
+
+
+def dispute_form_with_error(page: Page, app, db) -> Response:
+    dispute_form(page, app, db)
+    page.locator("textarea[name=text]").fill("Jeg har aldrig modtaget varen.")
+    page.locator("input[name=files]").set_input_files(
+        [{"name": "faktura.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script></html>"}]
+    )
+    response = submit(page, page.locator("main form button[type=submit]"))
+    expect(page.locator("textarea[name=text]")).to_have_value("Jeg har aldrig modtaget varen.")
+    return response
+
+
+def dispute_sent(page: Page, app, db) -> Response:
+    dispute_form(page, app, db)
+    page.locator("input[name=reason][value=not_my_debt]").check()
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def case_with_answers(page: Page, app, db) -> Response:
+    dispute_sent(page, app, db)
+    page.goto("/sag/ring-op")
+    page.locator("input[name=phone]").fill("22 33 44 55")
+    page.locator("input[name=window][value=any]").check()
+    submit(page, page.locator("main form button[type=submit]"))
+    dispute = db.scalars(select(Dispute)).one()
+    dispute.status, dispute.outcome = "resolved", "rejected"
+    dispute.resolution_message = "Vi har kontrolleret sagen, og beløbet er korrekt.\nRing gerne, hvis du har spørgsmål."
+    db.commit()
+    return page.goto("/sag")
+
+
+def already_paid_form(page: Page, app, db) -> Response:
+    return other_option(page, app, db, "/sag/betalt")
+
+
+def already_paid_with_error(page: Page, app, db) -> Response:
+    already_paid_form(page, app, db)
+    page.locator("input[name=amount]").fill("mange penge")
+    page.locator("input[name=reference]").fill("REF-1")
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def already_paid_sent(page: Page, app, db) -> Response:
+    already_paid_form(page, app, db)
+    page.locator("input[name=paid_on]").fill(date.today().isoformat())
+    page.locator("input[name=amount]").fill("1234")
+    page.locator("input[name=channel][value=bank_transfer]").check()
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def promise_form(page: Page, app, db) -> Response:
+    return other_option(page, app, db, "/sag/betaler")
+
+
+def promise_with_error(page: Page, app, db) -> Response:
+    promise_form(page, app, db)
+    page.locator("input[name=promised_on]").fill((date.today() + timedelta(days=40)).isoformat())
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def promise_sent(page: Page, app, db) -> Response:
+    promise_form(page, app, db)
+    page.locator("input[name=promised_on]").fill((date.today() + timedelta(days=3)).isoformat())
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def callback_form(page: Page, app, db) -> Response:
+    return other_option(page, app, db, "/sag/ring-op")
+
+
+def callback_with_error(page: Page, app, db) -> Response:
+    callback_form(page, app, db)
+    page.locator("input[name=phone]").fill("123")
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def callback_sent(page: Page, app, db) -> Response:
+    callback_form(page, app, db)
+    page.locator("input[name=phone]").fill("22 33 44 55")
+    page.locator("input[name=window][value=morning]").check()
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def contact_form(page: Page, app, db) -> Response:
+    return other_option(page, app, db, "/sag/kontakt")
+
+
+def contact_with_error(page: Page, app, db) -> Response:
+    contact_form(page, app, db)
+    page.locator("input[name=email]").fill("ikke en adresse")
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
+def contact_sent(page: Page, app, db) -> Response:
+    contact_form(page, app, db)
+    page.locator("input[name=email]").fill("mette.ny@example.dk")
+    return submit(page, page.locator("main form button[type=submit]"))
+
+
 # name: (how to reach it, its HTTP status)
 DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] = {
     "landing": (landing, 200),
@@ -288,6 +396,22 @@ DEBTOR_PAGES: dict[str, tuple[Callable[[Page, object, object], Response], int]] 
     "payment-not-finished": (payment_in_state("open"), 200),
     "payment-cancelled": (payment_in_state("cancelled"), 200),
     "receipt": (receipt, 200),
+    "dispute-form": (dispute_form, 200),
+    "dispute-form-with-error": (dispute_form_with_error, 422),
+    "dispute-sent": (dispute_sent, 200),
+    "case-with-answers": (case_with_answers, 200),
+    "already-paid-form": (already_paid_form, 200),
+    "already-paid-with-error": (already_paid_with_error, 422),
+    "already-paid-sent": (already_paid_sent, 200),
+    "promise-form": (promise_form, 200),
+    "promise-with-error": (promise_with_error, 422),
+    "promise-sent": (promise_sent, 200),
+    "callback-form": (callback_form, 200),
+    "callback-with-error": (callback_with_error, 422),
+    "callback-sent": (callback_sent, 200),
+    "contact-form": (contact_form, 200),
+    "contact-with-error": (contact_with_error, 422),
+    "contact-sent": (contact_sent, 200),
 }
 # The fullest page of each template, for the checks that depend on layout rather than data.
 ONE_PAGE_PER_TEMPLATE = [
@@ -304,6 +428,17 @@ ONE_PAGE_PER_TEMPLATE = [
     "payment-paid",
     "payment-not-finished",
     "receipt",
+    "dispute-form-with-error",
+    "dispute-sent",
+    "case-with-answers",
+    "already-paid-with-error",
+    "already-paid-sent",
+    "promise-with-error",
+    "promise-sent",
+    "callback-with-error",
+    "callback-sent",
+    "contact-with-error",
+    "contact-sent",
 ]
 
 
@@ -521,3 +656,38 @@ def test_only_the_pay_step_goes_to_stripe_and_it_carries_no_token(browser, app, 
     foreign = [r.url for r in requests[:before_pay] if not r.url.startswith(base)]
     assert not foreign, f"pages before the pay step talked to third parties: {foreign}"
     assert all(token not in r.url and token not in (r.headers.get("referer") or "") for r in requests[before_pay:])
+
+
+# --- the debtor's answers by keyboard, without JavaScript ---------------------------------------------
+
+DISPUTE_SENT_HEADING = {"da": "Din indsigelse er sendt", "en": "Your objection has been sent"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_keyboard_only_dispute_without_javascript_keeps_the_text_after_an_error(new_context, app, db, lang):
+    case = make_case(db)
+    page = new_context(lang=lang, javascript=False).new_page()
+    page.goto(f"/l/{token_for(app, case)}")
+    press_enter_on(page, continue_button(page), max_tabs=6)
+    press_enter_on(page, page.locator("main a[href='/sag/indsigelse']"), max_tabs=30)
+    assert urlsplit(page.url).path == "/sag/indsigelse"
+
+    words = "Jeg har aldrig bestilt denne ydelse."
+    tab_until_focused(page, page.locator("textarea[name=text]"), max_tabs=10)
+    page.keyboard.type(words)
+    press_enter_on(page, page.locator("main form button[type=submit]"), max_tabs=4)
+    expect(page.locator("fieldset .error")).to_be_visible()
+    expect(page.locator("textarea[name=text]")).to_have_value(words)  # (axe needs JavaScript: audited above)
+
+    tab_until_focused(page, page.locator("input[name=reason]").first, max_tabs=10)
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("input[name=reason][value=not_my_debt]")).to_be_checked()
+    press_enter_on(page, page.locator("main form button[type=submit]"), max_tabs=4)
+    expect(page.locator("h1")).to_have_text(DISPUTE_SENT_HEADING[lang])
+    dispute = db.scalars(select(Dispute)).one()
+    assert (dispute.reason, dispute.text) == ("not_my_debt", words)
+
+    press_enter_on(page, page.locator("main a[href='/sag']"), max_tabs=6)
+    expect(page.locator("#answers-heading")).to_be_visible()

@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal.models import Case, Dispute, DisputeFile, OutboxMessage
+from portal.models import Case, Dispute, DisputeFile, OutboxMessage, StaffAudit
 from portal.services import nudges
 from portal.services.evidence import MAX_FILE_BYTES
-from tests.answer_helpers import HTML_AS_PDF, MINIMAL_PDF, POLYGLOT_PDF, SVG, image_bytes, send_dispute
-from tests.conftest import csrf_from, make_case, open_case
+from tests.answer_helpers import (
+    HTML_AS_PDF,
+    MINIMAL_PDF,
+    POLYGLOT_PDF,
+    SVG,
+    image_bytes,
+    make_dispute_file,
+    send_dispute,
+)
+from tests.conftest import csrf_from, make_case, make_creditor, open_case
+from tests.staff_helpers import english_client, login, make_staff
 
 NOT_ACCEPTED = "er ikke en PDF-, JPEG- eller PNG-fil"
 TYPED = "Jeg har betalt 500 kr. den 3. november — se kvitteringen. <b>ikke fed</b>"
@@ -66,8 +75,6 @@ def test_a_dispute_with_a_pdf_puts_the_case_on_hold_and_tells_the_creditor(clien
 
 
 def test_the_case_page_offers_only_what_the_policy_allows(app, client, db):
-    from tests.conftest import make_creditor
-
     case = make_case(db, make_creditor(db, policy={"promises_allowed": False}))
     open_case(client, app, case)
     page = client.get("/sag").text
@@ -167,8 +174,21 @@ def test_no_debtor_session_reaches_an_evidence_file(app, client, db, opened):
         response = client.get(path)
         assert response.status_code in (401, 302), (path, response.status_code)
         assert MINIMAL_PDF not in response.data
-    other = make_case(db, opened.creditor if False else None, external_id="T-0002")
+    other = make_case(db, external_id="T-0002")
     other_client = app.test_client()
     open_case(other_client, app, other)
     for path in paths:
         assert MINIMAL_PDF not in other_client.get(path).data
+
+
+def test_staff_download_the_evidence_as_an_audited_attachment(app, db, opened):
+    file_id = make_dispute_file(app, db, opened)
+    staff = english_client(app)
+    login(staff, make_staff(db, "agent@betal.example"))
+    assert f"/dispute-files/{file_id}" in staff.get(f"/staff/cases/{opened.public_id}").text
+    response = staff.get(f"/staff/cases/{opened.public_id}/dispute-files/{file_id}")
+    assert response.status_code == 200 and response.data == MINIMAL_PDF
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    actions = set(db.scalars(select(StaffAudit.action)))
+    assert "dispute_file.downloaded" in actions

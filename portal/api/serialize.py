@@ -45,38 +45,35 @@ def _day(value: date) -> str:
 
 
 def case(case, answers: dict[str, Any] | None = None, plan=None) -> dict[str, Any]:
-    """A case with its debtor, invoices (with lines), fees, policy overrides, the debtor's answers and newest plan."""
+    """A case with its debtor, invoices (with lines), fees, policy overrides, newest plan and the debtor's answers."""
     debtor = case.debtor
-    return (
-        case_summary(case)
-        | (answers or answer_state.empty(case))
-        | {
-            "debtor": {
-                "id": debtor.public_id,
-                "name": debtor.name,
-                "kind": debtor.kind,
-                "email": debtor.email,
-                "phone": debtor.phone,
-                "locale": debtor.locale,
-                "customer_number": debtor.customer_number,
-                "company_cvr": debtor.company_cvr,
-                "address": {"street": debtor.street, "postcode": debtor.postcode, "city": debtor.city},
-            },
-            "invoices": [
-                {
-                    "number": invoice.number,
-                    "issued_on": _day(invoice.issued_on),
-                    "due_on": _day(invoice.due_on),
-                    "amount": invoice.amount,
-                    "lines": [{"description": line.description, "amount": line.amount} for line in invoice.lines],
-                }
-                for invoice in case.invoices
-            ],
-            "fees": [{"kind": fee.kind, "amount": fee.amount, "description": fee.description} for fee in case.fees],
-            "policy": case.policy,
-            "payment_plan": plan_progress.summary(plan) if plan is not None else None,
-        }
-    )
+    full = case_summary(case) | {
+        "debtor": {
+            "id": debtor.public_id,
+            "name": debtor.name,
+            "kind": debtor.kind,
+            "email": debtor.email,
+            "phone": debtor.phone,
+            "locale": debtor.locale,
+            "customer_number": debtor.customer_number,
+            "company_cvr": debtor.company_cvr,
+            "address": {"street": debtor.street, "postcode": debtor.postcode, "city": debtor.city},
+        },
+        "invoices": [
+            {
+                "number": invoice.number,
+                "issued_on": _day(invoice.issued_on),
+                "due_on": _day(invoice.due_on),
+                "amount": invoice.amount,
+                "lines": [{"description": line.description, "amount": line.amount} for line in invoice.lines],
+            }
+            for invoice in case.invoices
+        ],
+        "fees": [{"kind": fee.kind, "amount": fee.amount, "description": fee.description} for fee in case.fees],
+        "policy": case.policy,
+        "payment_plan": plan_progress.summary(plan) if plan is not None else None,
+    }
+    return full | (answers or answer_state.empty(case))
 
 
 def plan_decision(plan, case) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from portal.services import answers, case_view, disputes, evidence, links, promi
 from portal.services.errors import DomainError, InvalidInput
 
 bp.add_app_template_global(answers.offers, "answer_offers")
+bp.add_app_template_global(promises.last_day, "promise_last_day")
 
 
 def _case() -> Case:

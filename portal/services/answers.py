@@ -101,7 +101,7 @@ def report_paid(
     if not today - timedelta(days=PAID_LOOKBACK_DAYS) <= paid_on <= today:
         raise InvalidInput(field="paid_on", message=_l("Type a date within the last year, not after today."))
     if not 0 < amount <= MAX_AMOUNT:
-        raise InvalidInput(field="amount", message=_l("Type the amount you paid, e.g. 1.234,50."))
+        raise InvalidInput(field="amount", message=_l("Type the amount you paid, e.g. 1,234.50."))
     if channel not in PAYMENT_CHANNELS:
         raise InvalidInput(field="channel", message=_l("Choose how you paid."))
     until = bank_days.end_of_day(bank_days.add_bank_days(today, rules.already_paid_pause_bank_days))

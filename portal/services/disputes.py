@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Dispute, DisputeFile
+from portal.models import Case, Dispute, DisputeFile, utcnow
 from portal.models.answer import DISPUTE_OUTCOMES, DISPUTE_REASONS, DISPUTE_TEXT_MAX
 from portal.services import answers, events, nudges, outbox
 from portal.services.errors import DomainError, InvalidInput, NotFound
@@ -67,8 +67,11 @@ def open_dispute(
     return dispute
 
 
-def resolve(session: Session, case: Case, *, outcome: str, message: str, actor: str, now: datetime) -> Dispute:
+def resolve(
+    session: Session, case: Case, *, outcome: str, message: str, actor: str, now: datetime | None = None
+) -> Dispute:
     """Resolve the case's open dispute (creditor API or staff); the debtor sees the outcome and message."""
+    now = now or utcnow()
     if outcome not in DISPUTE_OUTCOMES:
         raise InvalidInput(field="outcome", message=_l("Choose accepted, rejected or adjusted."))
     case = answers.open_locked(session, case) if case.status == "open" else case

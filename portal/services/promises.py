@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.i18n import long_date
+from portal.i18n import COPENHAGEN, long_date
 from portal.models import Case, Promise
 from portal.services import answers, bank_days, events, nudges, outbox
 from portal.services.errors import DomainError, InvalidInput
@@ -52,6 +52,11 @@ def create(session: Session, case: Case, *, promised_on: date, now: datetime) ->
     data = summary(promise)
     answers.tell_creditor(session, case, "promise.created", event_data=data, webhook_data={"promise": data})
     return promise
+
+
+def last_day(promise: Promise) -> date:
+    """The last day the payment may arrive before the promise counts as broken (Copenhagen)."""
+    return (promise.deadline_at.astimezone(COPENHAGEN) - timedelta(microseconds=1)).date()
 
 
 def summary(promise: Promise) -> dict[str, Any]:
