@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from flask import current_app, render_template
 from flask_babel import get_locale
+from jinja2 import meta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -39,9 +40,18 @@ def render_pdf(html: str) -> bytes:
 
 @lru_cache(maxsize=8)
 def template_version(name: str) -> str:
-    """Digest of a template's source, so a changed template invalidates its cached renderings."""
-    source, _filename, _uptodate = current_app.jinja_env.loader.get_source(current_app.jinja_env, name)
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+    """Digest of a template's source and of the templates it extends or includes, so a change to any of
+    them invalidates its cached renderings."""
+    env, digest, todo, seen = current_app.jinja_env, hashlib.sha256(), [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source, _filename, _uptodate = env.loader.get_source(env, current)
+        digest.update(source.encode())
+        todo.extend(found for found in meta.find_referenced_templates(env.parse(source)) if found)
+    return digest.hexdigest()[:16]
 
 
 def logo_data_uri(session: Session, creditor: Record) -> str | None:
