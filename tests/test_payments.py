@@ -111,6 +111,7 @@ def test_receipt_page_and_pdf_in_danish(app, client, db):
     assert "Kvittering for din betaling til Testvarme A/S" in content
     assert "1.234,50 kr." in content and "MobilePay" in content and "F-2026-0042" in content
     assert "Mette Jensen" in content and payment.public_id in content
+    assert "CVR 12345678" in content  # the letterhead
 
 
 def test_receipt_in_english_for_an_english_debtor(app, client, db):

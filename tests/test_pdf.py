@@ -34,6 +34,7 @@ def test_pdf_overview_contains_the_danish_amounts(app, client, db):
     assert "1.234,50 kr." in text
     assert "1.000,00 kr." in text and "234,50 kr." in text
     assert "Mette Jensen" in text and "Nørregade 1" in text
+    assert "CVR 12345678" in text and "kunde@testvarme.example" in text  # the letterhead
     assert "Beløb at betale" in text
     assert "+71<" in text and "+87654321<" in text
 
