@@ -68,3 +68,16 @@ def test_a_file_without_the_required_columns_is_refused(runner, db, tmp_path):
 def test_an_unknown_creditor_is_refused(runner, tmp_path):
     result = runner.invoke(args=["cases", "import", "cre_nobody", write(tmp_path, HEADER + GOOD)])
     assert result.exit_code != 0 and "no such creditor" in result.output
+
+
+def test_a_case_named_twice_in_one_file_is_imported_once_even_across_chunks(runner, db, tmp_path, monkeypatch):
+    monkeypatch.setattr("portal.cli.cases.CHUNK", 2)  # the two K-1 cases land in chunks written at the same time
+    creditor, _ = make_api_creditor(db)
+    again = "K-1,Mette Igen,,,,,F-9,2026-10-01,2026-10-15,100,,,,\n"
+    rows = [f"M-{n},Navn {n},,,,,G-{n},2026-10-01,2026-10-15,100,,,,\n" for n in range(6)]
+    text = HEADER + GOOD + "".join(rows) + again
+    result = runner.invoke(args=["cases", "import", creditor.public_id, write(tmp_path, text)])
+    assert "line 11: external_id: A case with this external_id already exists." in result.output
+    assert "Imported 8 cases; 1 problems." in result.output
+    assert db.scalar(select(func.count()).select_from(Case).where(Case.external_id == "K-1")) == 1
+    assert db.scalar(select(func.count()).select_from(Case)) == 8

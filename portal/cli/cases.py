@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import click
@@ -21,6 +22,7 @@ from portal.services.bulk import collector_paused
 
 group = AppGroup("cases", help="Cases in bulk.")
 CHUNK = 1000
+WRITERS = 2  # chunks written at once, each on its own connection
 
 
 def _validate(found: csv_cases.CsvCase, problems: list[tuple[int, str]]):
@@ -35,36 +37,38 @@ def _validate(found: csv_cases.CsvCase, problems: list[tuple[int, str]]):
 
 
 class _Writer:
-    """Creates chunks of cases on a thread of its own, one after the other, while the next chunk is read and checked.
+    """Creates chunks of cases on WRITERS threads, each with its own connection, while the next chunk is read and
+    checked.
 
-    The database does its share of the work in parallel with the reading and validation (on PostgreSQL, another
-    process); each chunk is committed on its own, in file order, as before.
+    The database does its share of the work in parallel with the reading and validation (on PostgreSQL, one backend
+    process per writer, so it uses more than one core); each chunk is committed on its own. The reader sends no
+    external id twice (see _import), so chunks written at the same time never race for the same case.
     """
 
     def __init__(self, creditor_id: int, problems: list[tuple[int, str]]) -> None:
         self.creditor_id, self.problems, self.created = creditor_id, problems, 0
         self.app = current_app._get_current_object()
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
-        self.pending: Future[int] | None = None
+        self.threads = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="import")
+        self.pending: deque[Future[int]] = deque()
 
     def submit(self, batch: list[tuple[csv_cases.CsvCase, intake.NewCase]]) -> None:
-        """Write this chunk once the one before it is written."""
-        self.wait()
-        self.pending = self.thread.submit(self._write, batch)
+        """Write this chunk as soon as a writer is free."""
+        while len(self.pending) >= WRITERS:
+            self.created += self.pending.popleft().result()
+        self.pending.append(self.threads.submit(self._write, batch))
 
     def wait(self) -> int:
-        """Wait for the chunk in hand; return how many cases were created so far."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            self.created += pending.result()
+        """Wait for the chunks in hand; return how many cases were created so far."""
+        while self.pending:
+            self.created += self.pending.popleft().result()
         return self.created
 
     def close(self) -> None:
-        """Finish the chunk in hand and stop the thread."""
+        """Finish the chunks in hand and stop the threads."""
         try:
             self.wait()
         finally:
-            self.thread.shutdown(wait=True)
+            self.threads.shutdown(wait=True)
 
     def _write(self, batch: list[tuple[csv_cases.CsvCase, intake.NewCase]]) -> int:
         """Create a chunk of cases and commit; note the refused ones; return how many were created."""
@@ -113,7 +117,7 @@ def _import(creditor_id: str, path: str) -> tuple[list[tuple[int, str]], int]:
     if creditor is None:
         raise click.BadParameter("no such creditor", param_hint="CREDITOR_ID")
     problems: list[tuple[int, str]] = []
-    writer, batch = _Writer(creditor, problems), []
+    writer, batch, seen = _Writer(creditor, problems), [], set()
     with open(path, encoding="utf-8-sig", newline="") as file, click.progressbar(
         length=_count_rows(path), label="Importing", file=sys.stderr
     ) as bar:  # fmt: skip
@@ -121,7 +125,10 @@ def _import(creditor_id: str, path: str) -> tuple[list[tuple[int, str]], int]:
             for found in csv_cases.read_cases(file):
                 bar.update(len(found.invoice_lines) + len(found.fee_lines) or 1)
                 new = _validate(found, problems)
-                if new is not None:
+                if new is not None and new.external_id in seen:
+                    problems.append((found.first_line, f"external_id: {english(intake.DuplicateCase.reason)}"))
+                elif new is not None:
+                    seen.add(new.external_id)
                     batch.append((found, new))
                 if len(batch) >= CHUNK:
                     writer.submit(batch)
