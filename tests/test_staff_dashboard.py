@@ -99,7 +99,7 @@ def test_dashboard_page_and_csv_show_the_same_figures(app, db, known):
 
 def test_the_dashboard_compares_the_reminder_wording_of_the_chosen_creditor(app, db):
     creditor = make_creditor(db, name="Alfa")
-    cases = [flow_case(db, creditor, external_id=f"R-{n}") for n in range(6)]
+    cases = [flow_case(db, creditor, external_id=f"R-{n}") for n in range(12)]
     tick(db, at(1, 9))
     deliver(app, at(1, 9), FakeProviders())
     by_variant = {c.id: flows.variant(c.public_id, flows.DEFAULT_STEPS[0])[0] for c in cases}
@@ -112,9 +112,10 @@ def test_the_dashboard_compares_the_reminder_wording_of_the_chosen_creditor(app,
     public_id = creditor.public_id
     page = client.get("/staff/dashboard", query_string={**period, "creditor": public_id}).text
     rows = re.findall(r"<td>(reminder_1b?)(?: \(variant (\w)\))?</td>\s*<td class=\"num\">(\d+)</td>", page)
+    expected = {("reminder_1", "a"): sent["a"], ("reminder_1b", "b"): sent["b"]}
+    # a wording no case happened to get has no row
     assert {(template, variant): int(count) for template, variant, count in rows} == {
-        ("reminder_1", "a"): sent["a"],
-        ("reminder_1b", "b"): sent["b"],
+        key: count for key, count in expected.items() if count
     }
     later = {"start": at(3, 0).date().isoformat(), "end": at(4, 0).date().isoformat(), "creditor": public_id}
     assert "No reminders were sent in the period." in client.get("/staff/dashboard", query_string=later).text
